@@ -1,0 +1,69 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { binDir, repoRoot } from './paths.ts'
+import { mustRun, which } from './process.ts'
+
+// Go programs that tests and benchmarks run beside ours: servers we need newer than Debian ships,
+// the reference implementations, and our own Go harnesses. Each is pinned; a changed pin rebuilds it.
+export interface GoTool {
+  /** what `go install` takes, `module@version`, or a folder of ours to `go build` */
+  source: { install: string } | { build: string }
+  about: string
+}
+
+export const goTools = {
+  'nats-server': {
+    source: { install: 'github.com/nats-io/nats-server/v2@v2.15.2' },
+    about: 'NATS with JetStream',
+  },
+  bento: {
+    source: { install: 'github.com/warpstreamlabs/bento/cmd/bento@v1.20.0' },
+    about: 'the Bento CLI, reference',
+  },
+  wfctl: {
+    source: { install: 'github.com/GoCodeAlone/workflow/cmd/wfctl@v0.85.4' },
+    about: 'the workflow CLI',
+  },
+  'bloblang-oracle': {
+    source: { build: 'conformance/bloblang' },
+    about: 'Bento v1.20.0 Bloblang as a library',
+  },
+  actionlint: {
+    source: { install: 'github.com/rhysd/actionlint/cmd/actionlint@v1.7.12' },
+    about: 'GitHub workflow linter',
+  },
+} satisfies Record<string, GoTool>
+
+export type GoToolName = keyof typeof goTools
+
+export const toolPath = (name: GoToolName): string => join(binDir, name)
+
+function pinOf(tool: GoTool): string {
+  return 'install' in tool.source ? tool.source.install : `build:${tool.source.build}`
+}
+
+/** Installs a Go tool into .services/bin unless the pinned version is already there; returns its path. */
+export async function ensureTool(name: GoToolName): Promise<string> {
+  const tool: GoTool = goTools[name]
+  const path = toolPath(name)
+  const stamp = `${path}.pin`
+  // Our own harnesses are rebuilt every time: go's build cache makes an unchanged one instant.
+  const isOurs = 'build' in tool.source
+  if (!isOurs && existsSync(path) && existsSync(stamp) && readFileSync(stamp, 'utf8') === pinOf(tool))
+    return path
+  if ((await which('go')) === undefined) {
+    throw new Error(`${name}: Go is not installed; it is needed to build ${tool.about}`)
+  }
+  mkdirSync(binDir, { recursive: true })
+  const env = { ...process.env, GOBIN: binDir, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' }
+  if ('install' in tool.source) {
+    await mustRun(`${name}: go install`, 'go', ['install', tool.source.install], { env })
+  } else {
+    await mustRun(`${name}: go build`, 'go', ['build', '-o', path, '.'], {
+      env,
+      cwd: join(repoRoot, tool.source.build),
+    })
+  }
+  writeFileSync(stamp, pinOf(tool))
+  return path
+}
