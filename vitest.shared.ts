@@ -17,6 +17,8 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          // Google's clients otherwise probe the GCE metadata server, an address off this machine.
+          env: { METADATA_SERVER_DETECTION: 'none' },
         },
       },
     ],

@@ -202,7 +202,12 @@ const pubsubLauncher = '/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/c
 const pubsub: Service = {
   name: 'pubsub',
   ports: [ports.pubsub],
-  env: { PUBSUB_EMULATOR_HOST: `${host}:${ports.pubsub}`, PUBSUB_PROJECT_ID: 'bento-ts-test' },
+  env: {
+    PUBSUB_EMULATOR_HOST: `${host}:${ports.pubsub}`,
+    PUBSUB_PROJECT_ID: 'bento-ts-test',
+    // Google's clients otherwise look for the GCE metadata server, an address off this machine.
+    METADATA_SERVER_DETECTION: 'none',
+  },
   startupDeadlineMs: 60_000,
   async install() {
     if (existsSync(pubsubLauncher)) return
