@@ -1,0 +1,293 @@
+// Built-in functions: general, message info and environment.
+
+import { randomBytes, randomUUID } from 'node:crypto'
+import { hostname as osHostname } from 'node:os'
+import { plainErr, typeError } from '../errors.ts'
+import { type Ctx, closure, currentPart, dotPathToSlice, literal, searchPath } from '../query.ts'
+import { type FunctionSpec, simpleFunction } from '../registry.ts'
+import { timestampFromUnix } from '../time.ts'
+import {
+  bytesToString,
+  DELETE,
+  formatRFC3339Nano,
+  getNumber,
+  int64,
+  NOTHING,
+  Timestamp,
+  toStringValue,
+  type Value,
+  type VObject,
+} from '../value.ts'
+
+function partAt(ctx: Ctx) {
+  const p = currentPart(ctx)
+  if (p === null) throw plainErr('message index out of bounds')
+  return p
+}
+
+function nowTimestamp(): Timestamp {
+  const ns = process.hrtime.bigint() - hrBase + epochBaseNs
+  return new Timestamp(Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n), 0, 'Local')
+}
+const hrBase = process.hrtime.bigint()
+const epochBaseNs = BigInt(Date.now()) * 1_000_000n
+
+const counters = new Map<string, number>()
+
+export const coreFunctions: FunctionSpec[] = [
+  { name: 'deleted', ctor: () => literal(DELETE, 'delete') },
+  { name: 'nothing', ctor: () => literal(NOTHING, 'nothing') },
+  simpleFunction('throw', { params: [{ name: 'why', type: 'string' }] }, (args) => {
+    const why = args.string('why')
+    return () => {
+      throw plainErr(why)
+    }
+  }),
+  simpleFunction('content', {}, () => (ctx) => partAt(ctx).bytes()),
+  simpleFunction('json', { params: [{ name: 'path', type: 'string', default: '' }] }, (args) => {
+    const path = args.string('path')
+    const segs = path === '' ? [] : dotPathToSlice(path)
+    return (ctx) => {
+      const v = partAt(ctx).structured()
+      if (segs.length === 0) return v
+      const r = searchPath(v, segs)
+      return r === undefined ? null : r
+    }
+  }),
+  simpleFunction('metadata', { params: [{ name: 'key', type: 'string', default: '' }] }, (args) => {
+    const key = args.string('key')
+    return (ctx) => {
+      const meta = partAt(ctx).metadata
+      if (key !== '') {
+        const v = meta.get(key)
+        return v === undefined ? null : v
+      }
+      const out: VObject = {}
+      for (const [k, v] of meta) out[k] = v
+      return out
+    }
+  }),
+  simpleFunction('meta', { params: [{ name: 'key', type: 'string', default: '' }] }, (args) => {
+    const key = args.string('key')
+    return (ctx) => {
+      const meta = partAt(ctx).metadata
+      if (key !== '') {
+        const v = meta.get(key)
+        if (v === undefined) return null
+        const s = toStringValue(v)
+        return s === '' ? null : s
+      }
+      const out: VObject = {}
+      for (const [k, v] of meta) out[k] = toStringValue(v)
+      return out
+    }
+  }),
+  simpleFunction('root_meta', { params: [{ name: 'key', type: 'string', default: '' }] }, (args) => {
+    const key = args.string('key')
+    return (ctx) => {
+      if (ctx.meta === null) throw plainErr('metadata cannot be queried in this context')
+      if (key !== '') {
+        const v = ctx.meta.get(key)
+        if (v === undefined) return null
+        const s = toStringValue(v)
+        return s === '' ? null : s
+      }
+      const out: VObject = {}
+      for (const [k, v] of ctx.meta) out[k] = toStringValue(v)
+      return out
+    }
+  }),
+  simpleFunction('batch_index', {}, () => (ctx) => ctx.index),
+  simpleFunction('batch_size', {}, () => (ctx) => ctx.batch?.parts.length ?? 0),
+  simpleFunction('error', {}, () => (ctx) => currentPart(ctx)?.error ?? null),
+  simpleFunction('errored', {}, () => (ctx) => {
+    const e = currentPart(ctx)?.error
+    return e !== null && e !== undefined
+  }),
+  simpleFunction('var', { params: [{ name: 'name', type: 'string' }] }, (args) => {
+    const name = args.string('name')
+    return (ctx) => {
+      if (ctx.vars === null) throw plainErr('variables were undefined')
+      const v = ctx.vars.get(name)
+      if (v === undefined) throw plainErr(`variable '${name}' undefined`)
+      return v
+    }
+  }),
+  simpleFunction(
+    'range',
+    {
+      params: [
+        { name: 'start', type: 'int' },
+        { name: 'stop', type: 'int' },
+        { name: 'step', type: 'int', default: 1 },
+      ],
+    },
+    (args) => {
+      const start = args.int('start')
+      const stop = args.int('stop')
+      const step = args.int('step')
+      if (step === 0) throw plainErr('step must be greater than or less than 0')
+      if (step > 0 && start >= stop)
+        throw plainErr(`with positive step arg start (${start}) must be < stop (${stop})`)
+      if (step < 0 && start <= stop)
+        throw plainErr(`with negative step arg stop (${stop}) must be < start (${start})`)
+      return () => {
+        const out: Value[] = []
+        if (step > 0) for (let i = start; i < stop; i += step) out.push(i)
+        else for (let i = start; i > stop; i += step) out.push(i)
+        return out
+      }
+    },
+  ),
+  {
+    name: 'count',
+    params: [{ name: 'name', type: 'string' }],
+    impure: true,
+    ctor: (args) => {
+      const name = args.string('name')
+      return closure('function count', () => {
+        const c = (counters.get(name) ?? 0) + 1
+        counters.set(name, c)
+        return c
+      })
+    },
+  },
+  simpleFunction(
+    'env',
+    {
+      params: [
+        { name: 'name', type: 'string' },
+        { name: 'no_cache', type: 'bool', default: false },
+      ],
+      impure: true,
+    },
+    (args) => {
+      const name = args.string('name')
+      const noCache = args.bool('no_cache')
+      const cached = process.env[name]
+      return () => {
+        const v = noCache ? process.env[name] : cached
+        return v === undefined ? null : v
+      }
+    },
+  ),
+  simpleFunction('hostname', { impure: true }, () => {
+    const h = osHostname()
+    return () => h
+  }),
+  simpleFunction('now', {}, () => () => formatRFC3339Nano(localize(nowTimestamp()))),
+  simpleFunction('timestamp_unix', {}, () => () => Math.floor(Date.now() / 1000)),
+  simpleFunction('timestamp_unix_milli', {}, () => () => Date.now()),
+  simpleFunction('timestamp_unix_micro', {}, () => () => {
+    const t = nowTimestamp()
+    return int64(BigInt(t.sec) * 1_000_000n + BigInt(Math.floor(t.nsec / 1000)))
+  }),
+  simpleFunction('timestamp_unix_nano', {}, () => () => {
+    const t = nowTimestamp()
+    return int64(BigInt(t.sec) * 1_000_000_000n + BigInt(t.nsec))
+  }),
+  simpleFunction('uuid_v4', {}, () => () => randomUUID()),
+  simpleFunction(
+    'nanoid',
+    {
+      params: [
+        { name: 'length', type: 'int', optional: true },
+        { name: 'alphabet', type: 'string', optional: true },
+      ],
+    },
+    (args) => {
+      const length = args.optInt('length') ?? 21
+      const alphabet =
+        args.optString('alphabet') ?? '_-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'
+      const chars = Array.from(alphabet)
+      return () => {
+        const bytes = randomBytes(length * 2)
+        let out = ''
+        for (let i = 0; i < length; i++)
+          out += chars[((bytes[i * 2] as number) * 256 + (bytes[i * 2 + 1] as number)) % chars.length]
+        return out
+      }
+    },
+  ),
+  simpleFunction('ksuid', {}, () => () => ksuid()),
+  simpleFunction(
+    'random_int',
+    {
+      params: [
+        { name: 'seed', type: 'unknown', default: 0 },
+        { name: 'min', type: 'int', default: 0 },
+        { name: 'max', type: 'int', default: int64(9223372036854775806n) },
+      ],
+    },
+    (args) => {
+      const min = args.int('min')
+      const max = args.int('max')
+      if (min > max) throw plainErr(`min (${min}) must be less than or equal to max (${max})`)
+      return () => {
+        const span = BigInt(max) - BigInt(min) + 1n
+        const r = BigInt(`0x${randomBytes(8).toString('hex')}`) % span
+        return int64(BigInt(min) + r)
+      }
+    },
+  ),
+  simpleFunction(
+    'counter',
+    {
+      params: [
+        { name: 'min', type: 'query', default: 1 },
+        { name: 'max', type: 'query', default: int64(9223372036854775807n) },
+        { name: 'set', type: 'query', optional: true },
+      ],
+    },
+    (args) => {
+      const minFn = args.query('min')
+      const maxFn = args.query('max')
+      const setFn = args.optQuery('set')
+      let value: number | null = null
+      return (ctx) => {
+        const mn = getNumber(minFn.exec(ctx))
+        const mx = getNumber(maxFn.exec(ctx))
+        if (setFn !== undefined) {
+          const s = setFn.exec(ctx)
+          if (s !== null && s !== NOTHING) {
+            if (s === DELETE) {
+              value = null
+              return mn
+            }
+            if (typeof s !== 'number') throw typeError(s, ['number'])
+            value = s
+            return s
+          }
+        }
+        if (value === null || value >= mx) value = mn
+        else value++
+        return value
+      }
+    },
+  ),
+  simpleFunction('pi', {}, () => () => Math.PI),
+]
+
+function localize(t: Timestamp): Timestamp {
+  const offset = -new Date(t.sec * 1000).getTimezoneOffset() * 60
+  return new Timestamp(t.sec, t.nsec, offset, 'Local')
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+
+function ksuid(): string {
+  const ts = Math.floor(Date.now() / 1000) - 1400000000
+  const buf = Buffer.concat([
+    Buffer.from([(ts >>> 24) & 255, (ts >>> 16) & 255, (ts >>> 8) & 255, ts & 255]),
+    randomBytes(16),
+  ])
+  let n = BigInt(`0x${buf.toString('hex')}`)
+  let out = ''
+  while (n > 0n) {
+    out = BASE62[Number(n % 62n)] + out
+    n /= 62n
+  }
+  return out.padStart(27, '0')
+}
+
+export { bytesToString, timestampFromUnix }

@@ -1,0 +1,354 @@
+// Public API of @bento-ts/bloblang.
+
+import { BloblangExecError, BloblangParseError, toQueryError } from './errors.ts'
+import { standardEnvironment } from './library.ts'
+import { type FailedAssignmentError, type MappingExecutor, statementError } from './mapping.ts'
+import {
+  errorAtChar,
+  errorAtPosition,
+  errorMessage,
+  type FieldPart,
+  lineAndCol,
+  type PErr,
+  parseFieldParts,
+  parseMapping,
+} from './parser.ts'
+import type { Batch, Ctx, MessagePart, Meta } from './query.ts'
+import type { Environment } from './registry.ts'
+import {
+  bytesToString,
+  DELETE,
+  encodeJSON,
+  NOTHING,
+  parseJSON,
+  stringToBytes,
+  toBytesValue,
+  toStringValue,
+  type Value,
+} from './value.ts'
+
+export { BloblangExecError, BloblangParseError } from './errors.ts'
+export type { Ctx, Fn, MessagePart, Meta } from './query.ts'
+export { closure, ctxValue, literal } from './query.ts'
+export type { FunctionSpec, MethodSpec, ParamDef, ParamsSpec, ParamType } from './registry.ts'
+export { Args, Environment, simpleFunction, simpleMethod } from './registry.ts'
+export type { Value, VObject } from './value.ts'
+export {
+  DELETE,
+  encodeJSON,
+  encodeJSONIndent,
+  float64,
+  int64,
+  NOTHING,
+  Num,
+  parseJSON,
+  Timestamp,
+  toStringValue,
+  typeOf,
+  uint64,
+} from './value.ts'
+
+export type MetadataInput = Map<string, unknown> | Record<string, unknown>
+
+export interface MessageInput {
+  content: Uint8Array | string
+  metadata?: MetadataInput
+  /** The error flag of the message (what `error()` and `errored()` see). */
+  error?: string | null
+}
+
+export interface MessageOutput {
+  /** The new payload (unchanged input bytes when the mapping didn't assign root). */
+  content: Uint8Array
+  metadata: Map<string, Value>
+  /** `root = deleted()`: the message should be dropped. */
+  deleted: boolean
+}
+
+export interface ParseOptions {
+  env?: Environment
+  /** Directory relative imports resolve against (default: process.cwd()). */
+  importDir?: string
+}
+
+export interface ApplyOptions {
+  /** Mutation semantics: root starts as the input document (Bento's `mutation` processor). */
+  mutation?: boolean
+  /** Other messages of the batch (for batch_size(), from(), ...). `msg` is at `index`. */
+  batch?: MessageInput[]
+  index?: number
+}
+
+let defaultEnv: Environment | null = null
+
+/** The environment with every built-in function and method (shared; clone before changing). */
+export function globalEnvironment(): Environment {
+  if (defaultEnv === null) defaultEnv = standardEnvironment()
+  return defaultEnv
+}
+
+/** A fresh environment with the built-ins, to register more functions/methods on. */
+export function createEnvironment(): Environment {
+  return globalEnvironment().clone()
+}
+
+function toParseError(e: PErr, src: string): BloblangParseError {
+  const [line, col] = lineAndCol(src, e.pos)
+  const detail = e.importErr
+    ? errorAtPosition(e, src).replace(/^line \d+ char \d+: /, '')
+    : errorMessage(e, src, true)
+  return new BloblangParseError(errorAtPosition(e, src), line, col, detail)
+}
+
+/** A message part built from the public input shape. */
+export function makePart(input: MessageInput): MessagePart {
+  const raw = input.content
+  let bytes: Uint8Array | null = typeof raw === 'string' ? null : raw
+  let text: string | null = typeof raw === 'string' ? raw : null
+  let parsed: { v: Value } | { err: unknown } | null = null
+  const meta: Meta = new Map()
+  if (input.metadata instanceof Map) for (const [k, v] of input.metadata) meta.set(k, v as Value)
+  else if (input.metadata)
+    for (const k of Object.keys(input.metadata)) meta.set(k, input.metadata[k] as Value)
+  return {
+    bytes() {
+      if (bytes === null) bytes = stringToBytes(text as string)
+      return bytes
+    },
+    structured() {
+      if (parsed === null) {
+        if (text === null) text = bytesToString(bytes as Uint8Array)
+        if (text.length === 0) parsed = { err: new Error('message is empty') }
+        else {
+          try {
+            parsed = { v: parseJSON(text) }
+          } catch (e) {
+            parsed = { err: e }
+          }
+        }
+      }
+      if ('err' in parsed) throw parsed.err
+      return parsed.v
+    },
+    metadata: meta,
+    error: input.error ?? null,
+  }
+}
+
+export class Executor {
+  readonly mapping: string
+  readonly exe: MappingExecutor
+  constructor(mapping: string, exe: MappingExecutor) {
+    this.mapping = mapping
+    this.exe = exe
+  }
+
+  /**
+   * Run the mapping against a value (Bento's Executor.Query): `this` is the value, the result is
+   * the new root. Unassigned root returns the input; `root = deleted()` throws.
+   */
+  query(value: Value): Value {
+    const root = { v: NOTHING as Value }
+    const ctx: Ctx = {
+      value,
+      next: undefined,
+      named: null,
+      lazy: null,
+      vars: new Map(),
+      maps: this.exe.maps,
+      meta: null,
+      root,
+      batch: { parts: [makePart({ content: '' })] },
+      index: 0,
+      stack: 0,
+    }
+    let res: Value
+    try {
+      res = this.exe.exec(ctx)
+    } catch (e) {
+      throw new BloblangExecError(toQueryError(e).message)
+    }
+    if (res === DELETE) throw new BloblangExecError('root was deleted')
+    if (res === NOTHING) return value
+    return res
+  }
+
+  /** Run the mapping like Bento's `mapping` (or `mutation`) processor on one message. */
+  apply(msg: MessageInput, opts: ApplyOptions = {}): MessageOutput {
+    const { value: res, metadata: outMeta, part } = this.applyRaw(msg, opts)
+    if (res === DELETE) return { content: new Uint8Array(0), metadata: outMeta, deleted: true }
+    let content: Uint8Array
+    if (res === NOTHING) content = part.bytes()
+    else if (typeof res === 'string') content = stringToBytes(res)
+    else if (res instanceof Uint8Array) content = res
+    else content = stringToBytes(encodeJSON(res, false))
+    return { content, metadata: outMeta, deleted: false }
+  }
+
+  /**
+   * Like `apply`, but hands back the raw new root (NOTHING when unassigned, DELETE when deleted)
+   * for callers that serialise it their own way, such as the `blobl` command.
+   */
+  applyRaw(msg: MessageInput, opts: ApplyOptions = {}): { value: Value; metadata: Meta; part: MessagePart } {
+    const parts = opts.batch ? opts.batch.map(makePart) : [makePart(msg)]
+    const index = opts.batch ? (opts.index ?? 0) : 0
+    const part = parts[index] as MessagePart
+    const batch: Batch = { parts }
+    const outMeta: Meta = new Map(part.metadata)
+    let parseErr: unknown = null
+    let thisValue: Value | undefined
+    let loaded = false
+    const lazy = (): Value | undefined => {
+      if (!loaded) {
+        loaded = true
+        try {
+          thisValue = part.structured()
+        } catch (e) {
+          parseErr = e
+          thisValue = undefined
+        }
+      }
+      return thisValue
+    }
+    const root = { v: NOTHING as Value }
+    if (opts.mutation) {
+      const v = lazy()
+      if (v !== undefined) root.v = v
+    }
+    const vars = new Map<string, Value>()
+    const ctx: Ctx = {
+      value: undefined,
+      next: undefined,
+      named: null,
+      lazy,
+      vars,
+      maps: this.exe.maps,
+      meta: outMeta,
+      root,
+      batch,
+      index,
+      stack: 0,
+    }
+    const actx = { vars, meta: outMeta, value: root }
+    for (const st of this.exe.statements) {
+      try {
+        st.exec(ctx, actx)
+      } catch (e) {
+        throw new BloblangExecError(this.describeFailure(statementError(this.exe, st, e), parseErr))
+      }
+    }
+    return { value: root.v, metadata: outMeta, part }
+  }
+
+  private describeFailure(err: FailedAssignmentError, parseErr: unknown): string {
+    const inner = err.cause
+    if (parseErr !== null && inner !== null) {
+      // A `this` reference failed because the payload isn't JSON: say why (like Bento).
+      let cur: typeof inner | null = inner
+      while (cur !== null && cur.constructor.name !== 'NoContextError') cur = cur.cause
+      if (cur !== null) {
+        const field = (cur as unknown as { fieldName: string }).fieldName
+        const why = toQueryError(parseErr).message
+        const what = why === 'message is empty' ? why : `parse as json: ${why}`
+        const ref = field !== '' ? `this.${field}` : 'this'
+        return `failed assignment (line ${err.line}): unable to reference message as structured (with '${ref}'): ${what}`
+      }
+    }
+    return err.message
+  }
+}
+
+/** Parse a mapping. Throws BloblangParseError (message `line L char C: ...`). */
+export function parse(mapping: string, opts: ParseOptions = {}): Executor {
+  const env = opts.env ?? globalEnvironment()
+  const r = parseMapping({ env, named: [], importDir: opts.importDir ?? '' }, mapping)
+  if (!r.ok) throw toParseError(r.err, mapping)
+  return new Executor(mapping, r.v)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interpolated strings
+
+export interface Interpolation {
+  /** True when there are no `${! }` expressions. */
+  readonly isStatic: boolean
+  /** Render for a message (strings everywhere; bytes on request). */
+  render(msg?: MessageInput, opts?: ApplyOptions): string
+  renderBytes(msg?: MessageInput, opts?: ApplyOptions): Uint8Array
+}
+
+/** Parse a config field with `${! expr }` interpolations. Throws BloblangParseError (`char C: ...`). */
+export function parseInterpolation(field: string, opts: ParseOptions = {}): Interpolation {
+  const env = opts.env ?? globalEnvironment()
+  const r = parseFieldParts({ env, named: [], importDir: opts.importDir ?? '' }, field)
+  if (!r.ok) {
+    const [line, col] = lineAndCol(field, r.err.pos)
+    throw new BloblangParseError(errorAtChar(r.err, field), line, col, errorMessage(r.err, field, true))
+  }
+  const parts: FieldPart[] = r.v
+  const isStatic = parts.every((p) => typeof p === 'string')
+  const staticText = isStatic ? (parts as string[]).join('') : ''
+  const evalParts = (
+    msg: MessageInput | undefined,
+    o: ApplyOptions,
+    asBytes: boolean,
+  ): (string | Uint8Array)[] => {
+    const batchParts = o.batch ? o.batch.map(makePart) : [makePart(msg ?? { content: '' })]
+    const index = o.batch ? (o.index ?? 0) : 0
+    const part = batchParts[index] as MessagePart
+    let loaded: { v: Value | undefined } | null = null
+    const ctx: Ctx = {
+      value: undefined,
+      next: undefined,
+      named: null,
+      lazy: () => {
+        if (loaded === null) {
+          try {
+            loaded = { v: part.structured() }
+          } catch {
+            loaded = { v: undefined }
+          }
+        }
+        return loaded.v
+      },
+      vars: null,
+      maps: null,
+      meta: part.metadata,
+      root: null,
+      batch: { parts: batchParts },
+      index,
+      stack: 0,
+    }
+    return parts.map((p) => {
+      if (typeof p === 'string') return p
+      let v: Value
+      try {
+        v = p.exec(ctx)
+      } catch (e) {
+        throw new BloblangExecError(toQueryError(e).message)
+      }
+      return asBytes ? toBytesValue(v) : toStringValue(v)
+    })
+  }
+  return {
+    isStatic,
+    render(msg, o = {}) {
+      if (isStatic) return staticText
+      return evalParts(msg, o, false)
+        .map((x) => (typeof x === 'string' ? x : bytesToString(x)))
+        .join('')
+    },
+    renderBytes(msg, o = {}) {
+      if (isStatic) return stringToBytes(staticText)
+      const chunks = evalParts(msg, o, true).map((x) => (typeof x === 'string' ? stringToBytes(x) : x))
+      const total = chunks.reduce((n, c) => n + c.length, 0)
+      const out = new Uint8Array(total)
+      let off = 0
+      for (const c of chunks) {
+        out.set(c, off)
+        off += c.length
+      }
+      return out
+    },
+  }
+}

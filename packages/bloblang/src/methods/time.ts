@@ -1,0 +1,5 @@
+// Timestamp methods.
+
+import type { MethodSpec } from '../registry.ts'
+
+export const timeMethods: MethodSpec[] = []
