@@ -1,2 +1,41 @@
-// The stream runtime lands with its issue; this package builds so others can depend on it.
-export {}
+export type {
+  AckFn,
+  Builder,
+  Cache,
+  ComponentContext,
+  Input,
+  Output,
+  ParsedComponent,
+  Plugin,
+  Processor,
+  RateLimit,
+  Resources,
+} from './component.ts'
+export { EndOfInput, KeyExists, KeyNotFound, NotConnected } from './component.ts'
+export {
+  ConfigError,
+  type ConfigProblem,
+  formatProblem,
+  parseComponentValue,
+  parseConfig,
+  substituteEnv,
+} from './config.ts'
+export { parseDuration } from './duration.ts'
+export {
+  addPlugin,
+  addPlugins,
+  createEnvironment,
+  type Environment,
+  findPlugin,
+  pluginNames,
+} from './environment.ts'
+export { createLogger, type Logger, silentLogger } from './logger.ts'
+export { type Batch, Message } from './message.ts'
+export { createMetrics, type Metrics } from './metrics.ts'
+export { autoReplayNacks } from './replay.ts'
+export { lintStreamConfig, loadStreamConfig, type Stream, startStream, startStreamFromFile } from './run.ts'
+export { batchingField, type Sink } from './sink.ts'
+export { type ComponentSpec, componentSchema, defaultsOf, type FieldSpec, field } from './spec.ts'
+export { standardEnvironment, standardPlugins } from './standard.ts'
+export { runStream } from './stream.ts'
+export { type StreamConfig, streamFields } from './stream-config.ts'

@@ -1,0 +1,204 @@
+import type {
+  Builder,
+  Cache,
+  ComponentContext,
+  Input,
+  Output,
+  ParsedComponent,
+  Processor,
+  RateLimit,
+  Resources,
+} from './component.ts'
+import { type Environment, findPlugin } from './environment.ts'
+import type { Logger } from './logger.ts'
+import type { Metrics } from './metrics.ts'
+import { type BatchPolicy, outputSink, type Sink } from './sink.ts'
+import type { ComponentKind } from './spec.ts'
+import { didYouMean } from './suggest.ts'
+
+export interface ResourceConfigs {
+  input_resources?: ParsedComponent[]
+  processor_resources?: ParsedComponent[]
+  output_resources?: ParsedComponent[]
+  cache_resources?: ParsedComponent[]
+  rate_limit_resources?: ParsedComponent[]
+}
+
+export interface Built {
+  builder: Builder
+  resources: Resources
+  /** the sink behind an output built by this builder (the stream writes to it directly) */
+  sinkOf(parsed: ParsedComponent): Promise<Sink>
+  /** closes every resource that was built */
+  close(): Promise<void>
+}
+
+const defaultMaxInFlight = 64
+
+/** Turns parsed configs into live components, resources by label, nested components on demand. */
+export function createBuilder(
+  env: Environment,
+  logger: Logger,
+  metrics: Metrics,
+  configs: ResourceConfigs,
+): Built {
+  const built = new Map<string, unknown>()
+  const closers: (() => Promise<void>)[] = []
+
+  const byLabel = (list: ParsedComponent[] | undefined) => new Map((list ?? []).map((c) => [c.label, c]))
+  const declared = {
+    input: byLabel(configs.input_resources),
+    processor: byLabel(configs.processor_resources),
+    output: byLabel(configs.output_resources),
+    cache: byLabel(configs.cache_resources),
+    rate_limit: byLabel(configs.rate_limit_resources),
+  }
+
+  const create = async <T>(kind: ComponentKind, parsed: ParsedComponent): Promise<T> => {
+    const plugin = findPlugin(env, kind, parsed.type)
+    if (plugin === undefined) throw new Error(`${parsed.path}: unknown ${kind} type "${parsed.type}"`)
+    const label = parsed.label !== '' ? parsed.label : parsed.path
+    const context: ComponentContext = {
+      label,
+      path: parsed.path,
+      logger: logger.child({ label, path: parsed.path }),
+      metrics,
+      resources,
+      build: builder,
+    }
+    try {
+      return (await plugin.create(parsed.config, context)) as T
+    } catch (err) {
+      throw new Error(`${parsed.path}: ${(err as Error).message}`, { cause: err })
+    }
+  }
+
+  const resource = <T>(kind: keyof typeof declared, label: string): T => {
+    const key = `${kind}:${label}`
+    const component = built.get(key)
+    if (component === undefined) {
+      const known = [...declared[kind].keys()]
+      throw new Error(`${kind} resource "${label}" is not declared${didYouMean(label, known)}`)
+    }
+    return component as T
+  }
+
+  const resources: Resources = {
+    cache: (label) => resource<Cache>('cache', label),
+    rateLimit: (label) => resource<RateLimit>('rate_limit', label),
+    processor: (label) => resource<Processor>('processor', label),
+    input: (label) => resource<Input>('input', label),
+    output: (label) => resource<Output>('output', label),
+    hasCache: (label) => built.has(`cache:${label}`),
+  }
+
+  const sinkOf = async (parsed: ParsedComponent): Promise<Sink> => {
+    const output = await create<Output>('output', parsed)
+    const config = (parsed.config ?? {}) as { max_in_flight?: number; batching?: BatchPolicy }
+    let batching: BatchPolicy | undefined
+    if (config.batching !== undefined) {
+      const batchProcessors = (config.batching as { processors?: ParsedComponent[] }).processors
+      batching = {
+        ...config.batching,
+        processors: batchProcessors === undefined ? [] : await builder.processors(batchProcessors),
+      }
+    }
+    const sink = outputSink({
+      output,
+      name: parsed.label !== '' ? parsed.label : parsed.type,
+      maxInFlight: output.maxInFlight ?? config.max_in_flight ?? defaultMaxInFlight,
+      processors: await builder.processors(parsed.processors),
+      ...(batching === undefined ? {} : { batching }),
+      logger: logger.child({ label: parsed.label, path: parsed.path }),
+      metrics,
+    })
+    return sink
+  }
+
+  const builder: Builder = {
+    async input(parsed) {
+      const input = await create<Input>('input', parsed)
+      const processors = await builder.processors(parsed.processors)
+      return processors.length === 0 ? input : withInputProcessors(input, processors)
+    },
+    async output(parsed) {
+      return sinkAsOutput(await sinkOf(parsed))
+    },
+    processors: (parsed) => Promise.all(parsed.map((p) => create<Processor>('processor', p))),
+  }
+
+  const buildResources = async (): Promise<void> => {
+    // Caches and rate limits first: processors and outputs look them up when they are created.
+    for (const kind of ['cache', 'rate_limit', 'processor', 'input', 'output'] as const) {
+      for (const [label, parsed] of declared[kind]) {
+        const component =
+          kind === 'output'
+            ? await builder.output(parsed)
+            : kind === 'input'
+              ? await builder.input(parsed)
+              : await create<{ close?(): Promise<void> }>(kind, parsed)
+        built.set(`${kind}:${label}`, component)
+        const closable = component as { close?(): Promise<void> }
+        if (closable.close !== undefined) closers.push(() => closable.close!())
+      }
+    }
+  }
+
+  // Resources are built once, on first use, so declaring them costs nothing when unused.
+  let ready: Promise<void> | undefined
+  const whenReady = (): Promise<void> => {
+    ready ??= buildResources()
+    return ready
+  }
+  return {
+    builder: {
+      input: (p) => whenReady().then(() => builder.input(p)),
+      output: (p) => whenReady().then(() => builder.output(p)),
+      processors: (p) => whenReady().then(() => builder.processors(p)),
+    },
+    resources,
+    sinkOf: (p) => whenReady().then(() => sinkOf(p)),
+    async close() {
+      await Promise.allSettled(closers.map((c) => c()))
+    },
+  }
+}
+
+/** An output over a sink: a write resolves once the sink delivered the batch. */
+export function sinkAsOutput(sink: Sink): Output {
+  return {
+    connect: async () => {},
+    write: (batch) =>
+      new Promise<void>((resolve, reject) => {
+        sink.push(batch, (error) => (error === undefined ? resolve() : reject(error))).catch(reject)
+      }),
+    close: async () => {
+      await sink.flush()
+      await sink.drained()
+      await sink.close()
+    },
+    // The sink limits its own writes; callers may push as much as it accepts.
+    maxInFlight: Number.MAX_SAFE_INTEGER,
+  }
+}
+
+/** Runs an input's own processors on every batch it reads. */
+function withInputProcessors(input: Input, processors: Processor[]): Input {
+  return {
+    connect: (signal) => input.connect(signal),
+    close: () => input.close(),
+    async read(signal) {
+      for (;;) {
+        const read = await input.read(signal)
+        const { runProcessors } = await import('./pipeline.ts')
+        const out = await runProcessors(processors, read.batch)
+        if (out.length === 0) {
+          await read.ack()
+          continue
+        }
+        // Input processors that split a batch: the parts travel on together and ack as one.
+        return { batch: out.flat(), ack: read.ack }
+      }
+    },
+  }
+}

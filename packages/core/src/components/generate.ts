@@ -1,0 +1,61 @@
+import { parse } from '@bento-ts/bloblang'
+import { EndOfInput, type Plugin } from '../component.ts'
+import { pause } from '../concurrency.ts'
+import { parseDuration } from '../duration.ts'
+import { Message } from '../message.ts'
+import { autoReplayNacks } from '../replay.ts'
+import { field } from '../spec.ts'
+
+interface GenerateConfig {
+  mapping: string
+  interval: string
+  count: number
+  batch_size: number
+  auto_replay_nacks: boolean
+}
+
+export const generateInput: Plugin<'input'> = {
+  spec: {
+    name: 'generate',
+    kind: 'input',
+    status: 'stable',
+    summary: 'Generates messages from a Bloblang mapping, at an interval or as fast as possible.',
+    fields: [
+      field.bloblang('mapping', { description: 'the mapping that creates each message (root, meta)' }),
+      field.string('interval', {
+        default: '1s',
+        description: 'time between messages, or a cron expression; empty or 0s: as fast as possible',
+      }),
+      field.int('count', { default: 0, description: 'stop after this many messages (0: never)' }),
+      field.int('batch_size', { default: 1, description: 'messages per batch' }),
+      field.bool('auto_replay_nacks', { default: true, advanced: true }),
+    ],
+  },
+  create(config: GenerateConfig) {
+    const executor = parse(config.mapping)
+    const intervalMs = config.interval === '' ? 0 : parseDuration(config.interval)
+    let produced = 0
+    let first = true
+    const input = {
+      connect: async () => {},
+      close: async () => {},
+      async read(signal: AbortSignal) {
+        if (config.count > 0 && produced >= config.count) throw new EndOfInput()
+        // The first message comes at once; later ones wait the interval.
+        if (intervalMs > 0 && !first && !(await pause(intervalMs, signal))) throw new EndOfInput()
+        first = false
+        const size =
+          config.count > 0 ? Math.min(config.batch_size, config.count - produced) : config.batch_size
+        const batch: Message[] = []
+        for (let i = 0; i < size; i++) {
+          const out = executor.apply({ content: '' })
+          if (out.deleted) continue
+          batch.push(new Message(out.content, out.metadata))
+        }
+        produced += size
+        return { batch, ack: async () => {} }
+      },
+    }
+    return autoReplayNacks(input, config.auto_replay_nacks)
+  },
+}

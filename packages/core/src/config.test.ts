@@ -1,0 +1,83 @@
+import { describe, expect, test } from 'vitest'
+import { formatProblem, substituteEnv } from './config.ts'
+import { lintStreamConfig, loadStreamConfig } from './run.ts'
+import { standardEnvironment } from './standard.ts'
+
+const env = standardEnvironment()
+const lint = (text: string, vars: Record<string, string> = {}) =>
+  lintStreamConfig(text, env, { file: 'stream.yaml', vars }).map(formatProblem)
+
+describe('lint', () => {
+  test('a valid config has no problems and gets Bento defaults', () => {
+    const text = 'input:\n  generate:\n    mapping: root = 1\noutput:\n  drop: {}\n'
+    expect(lint(text)).toEqual([])
+    const config = loadStreamConfig(text, env, { vars: {} })
+    expect(config.input).toMatchObject({
+      type: 'generate',
+      label: '',
+      config: { mapping: 'root = 1', interval: '1s', count: 0, batch_size: 1, auto_replay_nacks: true },
+    })
+    expect(config.pipeline).toEqual({ threads: -1, processors: [] })
+    expect(config.shutdown_timeout).toBe('20s')
+  })
+
+  test('an unknown field names the file, line:column and path, and suggests the closest field', () => {
+    expect(lint('input:\n  generate:\n    mapping: root = 1\n    intervall: 1s\n')).toEqual([
+      'stream.yaml:4:5: input.generate.intervall: field intervall is not recognised; did you mean "interval"?',
+    ])
+  })
+
+  test('an unknown component type suggests the closest registered one', () => {
+    expect(lint('output:\n  stdot: {}\n')).toEqual([
+      'stream.yaml:2:3: output.stdot: unknown output type "stdot"; did you mean "stdout"?',
+    ])
+  })
+
+  test('wrong types, missing required fields and bad durations are each reported', () => {
+    expect(
+      lint('input:\n  generate:\n    count: lots\n    interval: 5 seconds\nshutdown_timeout: 1x\n'),
+    ).toEqual([
+      'stream.yaml:3:5: input.generate.mapping: field mapping is required',
+      'stream.yaml:3:12: input.generate.count: expected an integer, got string "lots"',
+      'stream.yaml:5:19: shutdown_timeout: invalid duration "1x": expected a number and a unit (ns, us, ms, s, m, h)',
+    ])
+  })
+
+  test('a Bloblang mapping that does not parse is reported where it is, with Bento’s message', () => {
+    const problems = lint('pipeline:\n  processors:\n    - mapping: root = this.\n')
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toMatch(
+      /^stream\.yaml:3:16: pipeline\.processors\.0\.mapping: failed to parse mapping: line 1 char 13: /,
+    )
+  })
+
+  test('two component types in one place is a problem', () => {
+    expect(lint('output:\n  drop: {}\n  stdout: {}\n')).toEqual([
+      'stream.yaml:2:3: output: a output has exactly one type, found drop, stdout',
+    ])
+  })
+
+  test('invalid YAML is reported with its position', () => {
+    expect(lint('input:\n  generate: [\n')[0]).toMatch(/^stream\.yaml:\d+:\d+: invalid YAML: /)
+  })
+
+  test('labels must be lower case identifiers', () => {
+    expect(lint('output:\n  label: My-Out\n  drop: {}\n')).toEqual([
+      'stream.yaml:2:10: output.label: label "My-Out" must be lower case letters, digits and underscores',
+    ])
+  })
+})
+
+describe('environment variables', () => {
+  test('${VAR} and ${VAR:default} are replaced before parsing', () => {
+    expect(substituteEnv('a: ${A}\nb: ${B:two}\nc: ${! meta("x") }', { A: 'one' }).text).toBe(
+      'a: one\nb: two\nc: ${! meta("x") }',
+    )
+  })
+
+  test('an unset variable without a default is a problem naming it and its place', () => {
+    expect(lint('input:\n  generate:\n    mapping: root = "${GREETING}"\n')).toEqual([
+      'stream.yaml:3:22: environment variable GREETING is not set and ${GREETING} has no default; set it or write ${GREETING:default}',
+    ])
+  })
+})

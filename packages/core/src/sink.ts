@@ -1,0 +1,234 @@
+import { parse as parseMapping } from '@bento-ts/bloblang'
+import { NotConnected, type Output, type Processor } from './component.ts'
+import { backoffDelays, isAbort, Pending, pause, Slots } from './concurrency.ts'
+import { parseDuration } from './duration.ts'
+import type { Logger } from './logger.ts'
+import type { Batch, Message } from './message.ts'
+import type { Metrics } from './metrics.ts'
+import { runProcessors } from './pipeline.ts'
+import { field } from './spec.ts'
+
+export type Settle = (error?: Error) => void
+
+/** Where processed batches go: an output with its in-flight limit, batching and processors. */
+export interface Sink {
+  /** Resolves once the sink has taken the batch (waiting for room when full); `settle` reports delivery. */
+  push(batch: Batch, settle: Settle): Promise<void>
+  /** Sends whatever a batching policy still holds. */
+  flush(): Promise<void>
+  /** Waits for every write under way to settle. */
+  drained(): Promise<void>
+  /** Cancels writes under way (the shutdown deadline passed): their batches settle as failed. */
+  cancel(): void
+  close(): Promise<void>
+}
+
+export const batchingFields = [
+  field.int('count', { default: 0, description: 'flush after this many messages (0: off)' }),
+  field.int('byte_size', { default: 0, description: 'flush after this many payload bytes (0: off)' }),
+  field.string('period', {
+    default: '',
+    description: 'flush after this long since the first message (empty: off)',
+  }),
+  field.float('jitter', { default: 0, advanced: true }),
+  field.bloblang('check', { default: '', description: 'flush when this query is true for a message' }),
+  field.array('processors', 'processor', { optional: true, description: 'run on each flushed batch' }),
+]
+
+export const batchingField = field.object('batching', batchingFields, {
+  default: { count: 0, byte_size: 0, period: '', jitter: 0, check: '' },
+  description: 'Groups messages into batches before they are sent.',
+})
+
+export interface BatchPolicy {
+  count: number
+  byte_size: number
+  period: string
+  jitter?: number
+  check: string
+  /** built from the policy's `processors` */
+  processors?: Processor[]
+}
+
+export const policyEnabled = (p: BatchPolicy | undefined): p is BatchPolicy =>
+  p !== undefined && (p.count > 1 || p.byte_size > 0 || p.period !== '' || p.check !== '')
+
+export interface OutputSinkOptions {
+  output: Output
+  name: string
+  maxInFlight: number
+  processors: readonly Processor[]
+  batching?: BatchPolicy
+  logger: Logger
+  metrics: Metrics
+}
+
+const connectBackoff = { initialMs: 500, maxMs: 1000 }
+
+export function outputSink(o: OutputSinkOptions): Sink {
+  const labels = { label: o.name, path: o.name }
+  const sent = o.metrics.counter('output_sent', labels)
+  const failed = o.metrics.counter('output_error', labels)
+  const batchesSent = o.metrics.counter('output_batch_sent', labels)
+  const latency = o.metrics.timing('output_latency_ns', labels)
+  const cancelled = new AbortController()
+  const signal = cancelled.signal
+  const slots = new Slots(o.maxInFlight)
+  const writes = new Pending()
+  let connected: Promise<void> | undefined
+
+  const connect = (): Promise<void> => {
+    connected ??= (async () => {
+      const delay = backoffDelays(connectBackoff)
+      for (;;) {
+        try {
+          await o.output.connect(signal)
+          o.logger.info(`Output type ${o.name} is now active`)
+          return
+        } catch (err) {
+          if (signal.aborted) throw err
+          o.logger.error(`Failed to connect to ${o.name}: ${(err as Error).message}`)
+          await pause(delay(), signal)
+        }
+      }
+    })()
+    return connected
+  }
+
+  /** Writes one batch, reconnecting while the link is down; other failures settle as errors. */
+  const write = async (batch: Batch): Promise<void> => {
+    const started = process.hrtime.bigint()
+    for (;;) {
+      await connect()
+      try {
+        // Cancelled while waiting for room: fail here rather than start a write nobody waits for.
+        signal.throwIfAborted()
+        await o.output.write(batch, signal)
+        sent.inc(batch.length)
+        batchesSent.inc()
+        latency.observe(Number(process.hrtime.bigint() - started))
+        return
+      } catch (err) {
+        if (err instanceof NotConnected && !signal.aborted) {
+          connected = undefined
+          continue
+        }
+        failed.inc(batch.length)
+        if (!isAbort(err)) o.logger.error(`Failed to send message to ${o.name}: ${(err as Error).message}`)
+        throw err
+      }
+    }
+  }
+
+  const dispatch = async (batch: Batch, settle: Settle): Promise<void> => {
+    const room = slots.acquire()
+    if (room !== undefined) await room
+    writes.add()
+    ;(async () => {
+      try {
+        const batches = o.processors.length === 0 ? [batch] : await runProcessors(o.processors, batch)
+        for (const b of batches) await write(b)
+        settle()
+      } catch (err) {
+        settle(err as Error)
+      } finally {
+        slots.release()
+        writes.done()
+      }
+    })()
+  }
+
+  const policy = policyEnabled(o.batching) ? o.batching : undefined
+  if (policy === undefined) {
+    return {
+      push: dispatch,
+      flush: async () => {},
+      drained: () => writes.idle(),
+      cancel: () => cancelled.abort(),
+      close: () => o.output.close(),
+    }
+  }
+
+  // Batching: messages of many transactions wait together; each transaction's part settles with the flush.
+  const periodMs = policy.period === '' ? 0 : parseDuration(policy.period)
+  const check = policy.check === '' ? undefined : parseMapping(policy.check)
+  let pending: Message[] = []
+  let settles: Settle[] = []
+  let pendingBytes = 0
+  let timer: NodeJS.Timeout | undefined
+
+  const flush = async (): Promise<void> => {
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
+    if (pending.length === 0) return
+    const batch = pending
+    const waiting = settles
+    pending = []
+    settles = []
+    pendingBytes = 0
+    const settleAll: Settle = (error) => {
+      for (const s of waiting) s(error)
+    }
+    if (policy.processors !== undefined && policy.processors.length > 0) {
+      let flushed: Batch[]
+      try {
+        flushed = await runProcessors(policy.processors, batch)
+      } catch (err) {
+        settleAll(err as Error)
+        return
+      }
+      const merged = flushed.flat()
+      if (merged.length === 0) return settleAll()
+      return dispatch(merged, settleAll)
+    }
+    return dispatch(batch, settleAll)
+  }
+
+  const triggers = (message: Message): boolean => {
+    if (policy.count > 0 && pending.length >= policy.count) return true
+    if (policy.byte_size > 0 && pendingBytes >= policy.byte_size) return true
+    if (check !== undefined) {
+      try {
+        const out = check.query(message.structured())
+        return out === true
+      } catch {
+        return false
+      }
+    }
+    return false
+  }
+
+  return {
+    async push(batch, settle) {
+      // A transaction split over two flushes settles when both have.
+      let parts = 0
+      let firstError: Error | undefined
+      let flushedAll = false
+      const partSettle: Settle = (error) => {
+        if (error !== undefined && firstError === undefined) firstError = error
+        if (--parts === 0 && flushedAll) settle(firstError)
+      }
+      for (const message of batch) {
+        if (pending.length === 0 || settles.at(-1) !== partSettle) {
+          parts++
+          settles.push(partSettle)
+        }
+        pending.push(message)
+        pendingBytes += message.bytes().length
+        if (triggers(message)) await flush()
+        else if (timer === undefined && periodMs > 0) {
+          timer = setTimeout(() => void flush(), periodMs)
+        }
+      }
+      flushedAll = true
+      if (parts === 0) settle(firstError)
+    },
+    flush,
+    drained: () => writes.idle(),
+    cancel: () => cancelled.abort(),
+    async close() {
+      if (timer !== undefined) clearTimeout(timer)
+      await o.output.close()
+    },
+  }
+}

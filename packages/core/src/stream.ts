@@ -1,0 +1,176 @@
+import { type AckFn, EndOfInput, type Input, NotConnected, type Processor } from './component.ts'
+import { backoffDelays, isAbort, Pending, pause, Slots } from './concurrency.ts'
+import type { Logger } from './logger.ts'
+import type { Batch } from './message.ts'
+import type { Metrics } from './metrics.ts'
+import { ackAfterAll, runProcessors } from './pipeline.ts'
+import type { Sink } from './sink.ts'
+
+export interface StreamParts {
+  input: Input
+  inputName: string
+  /** input processors, then the pipeline's, in order */
+  processors: readonly Processor[]
+  /** how many batches may be processed at once (Bento's pipeline.threads) */
+  threads: number
+  sink: Sink
+  logger: Logger
+  metrics: Metrics
+}
+
+export interface RunningStream {
+  /** resolves when the input ended and every message read was acknowledged, or after stop() */
+  readonly done: Promise<void>
+  /**
+   * Stops reading, waits for messages under way to be delivered or nacked, then closes. When the
+   * deadline passes, writes under way are cancelled, so their messages are nacked, never lost.
+   */
+  stop(timeoutMs: number): Promise<void>
+  /** transactions read and not yet acknowledged */
+  readonly inFlight: number
+}
+
+const readBackoff = { initialMs: 100, maxMs: 1000 }
+
+/**
+ * input → processors → sink, at least once: a batch read is acknowledged to its input only after
+ * every batch derived from it was delivered (or filtered out); a failure anywhere nacks it.
+ */
+export function runStream(parts: StreamParts): RunningStream {
+  const reading = new AbortController()
+  const stopRequested = new Promise<void>((resolve) =>
+    reading.signal.addEventListener('abort', () => resolve()),
+  )
+  const labels = { label: parts.inputName, path: parts.inputName }
+  const received = parts.metrics.counter('input_received', labels)
+  const inputLatency = parts.metrics.timing('input_latency_ns', labels)
+  const processingSlots = new Slots(parts.threads)
+  const transactions = new Pending()
+  let stopping = false
+
+  const deliver = async (batch: { batch: Batch; ack: AckFn }) => {
+    const started = process.hrtime.bigint()
+    const ackOnce = onceAck(batch.ack, parts.logger)
+    try {
+      const out =
+        parts.processors.length === 0 ? [batch.batch] : await runProcessors(parts.processors, batch.batch)
+      const settle = ackAfterAll(out.length, (error) => {
+        inputLatency.observe(Number(process.hrtime.bigint() - started))
+        ackOnce(error)
+      })
+      for (const b of out) await parts.sink.push(b, settle)
+    } catch (err) {
+      parts.logger.error(`Failed to process a batch: ${(err as Error).message}`)
+      ackOnce(err as Error)
+    }
+  }
+
+  const loop = async (): Promise<void> => {
+    const delay = backoffDelays(readBackoff)
+    let connected = false
+    while (!reading.signal.aborted) {
+      if (!connected) {
+        try {
+          await parts.input.connect(reading.signal)
+          connected = true
+          parts.logger.info(`Input type ${parts.inputName} is now active`)
+        } catch (err) {
+          if (reading.signal.aborted) break
+          parts.logger.error(`Failed to connect to ${parts.inputName}: ${(err as Error).message}`)
+          await pause(delay(), reading.signal)
+          continue
+        }
+      }
+      const room = processingSlots.acquire()
+      if (room !== undefined) {
+        // Waiting for room must not keep a stop waiting: what waits here was not read yet.
+        await Promise.race([room, stopRequested])
+        if (reading.signal.aborted) break
+      }
+      let read: Awaited<ReturnType<Input['read']>>
+      try {
+        read = await parts.input.read(reading.signal)
+      } catch (err) {
+        processingSlots.release()
+        if (err instanceof EndOfInput) break
+        if (reading.signal.aborted || isAbort(err)) break
+        if (err instanceof NotConnected) connected = false
+        else parts.logger.error(`Failed to read from ${parts.inputName}: ${(err as Error).message}`)
+        await pause(delay(), reading.signal)
+        continue
+      }
+      received.inc(read.batch.length)
+      transactions.add()
+      const tracked = {
+        batch: read.batch,
+        ack: async (error?: Error) => {
+          try {
+            await read.ack(error)
+          } finally {
+            transactions.done()
+          }
+        },
+      }
+      deliver(tracked).finally(() => processingSlots.release())
+    }
+  }
+
+  const finish = async (): Promise<void> => {
+    await parts.sink.flush()
+    await transactions.idle()
+  }
+
+  const closeAll = async (): Promise<void> => {
+    await Promise.allSettled([parts.input.close(), parts.sink.close()])
+  }
+
+  let stopped: Promise<void> | undefined
+  const done = (async () => {
+    await loop()
+    if (!stopping) {
+      await finish()
+      await closeAll()
+    }
+  })()
+
+  return {
+    done: done.then(() => stopped),
+    get inFlight() {
+      return transactions.count
+    },
+    stop(timeoutMs) {
+      stopped ??= (async () => {
+        stopping = true
+        reading.abort()
+        await done
+        const deadline = new Promise<'timeout'>((resolve) =>
+          setTimeout(() => resolve('timeout'), timeoutMs).unref(),
+        )
+        if ((await Promise.race([finish().then(() => 'drained' as const), deadline])) === 'timeout') {
+          parts.logger.warn(
+            `Shutdown timeout reached with ${transactions.count} transactions under way; cancelling their writes`,
+          )
+          parts.sink.cancel()
+          // An output that ignores cancellation must not hold the process: what it still holds was
+          // never acknowledged, so its source redelivers it.
+          const grace = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref())
+          await Promise.race([transactions.idle(), grace])
+        }
+        await closeAll()
+      })()
+      return stopped
+    },
+  }
+}
+
+/** An ack that reports its input's own ack failure instead of throwing, and fires once. */
+function onceAck(ack: AckFn, logger: Logger): (error?: Error) => void {
+  let fired = false
+  return (error) => {
+    if (fired) return
+    fired = true
+    ack(error).catch((err: Error) => logger.error(`Failed to acknowledge a batch: ${err.message}`))
+  }
+}
+
+export type { Processor }
