@@ -9,6 +9,7 @@ import type {
   RateLimit,
   Resources,
 } from './component.ts'
+import { onAbort } from './components/io/channel.ts'
 import { type Environment, findPlugin } from './environment.ts'
 import type { Logger } from './logger.ts'
 import type { Metrics } from './metrics.ts'
@@ -164,13 +165,34 @@ export function createBuilder(
   }
 }
 
-/** An output over a sink: a write resolves once the sink delivered the batch. */
+/**
+ * An output over a sink: a write resolves once the sink delivered the batch. The signal a write
+ * gets is its caller's cancellation (a shutdown deadline): it cancels the sink's writes too, so a
+ * parent output (broker, switch, …) never waits on a child that hangs.
+ */
 export function sinkAsOutput(sink: Sink): Output {
   return {
     connect: async () => {},
-    write: (batch) =>
+    write: (batch, signal) =>
       new Promise<void>((resolve, reject) => {
-        sink.push(batch, (error) => (error === undefined ? resolve() : reject(error))).catch(reject)
+        if (signal?.aborted) {
+          sink.cancel()
+          return reject(signal.reason)
+        }
+        const unsubscribe =
+          signal === undefined
+            ? () => {}
+            : onAbort(signal, () => {
+                sink.cancel()
+                reject(signal.reason)
+              })
+        sink
+          .push(batch, (error) => {
+            unsubscribe()
+            if (error === undefined) resolve()
+            else reject(error)
+          })
+          .catch(reject)
       }),
     close: async () => {
       await sink.flush()

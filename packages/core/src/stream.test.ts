@@ -249,6 +249,20 @@ describe('graceful stop', () => {
     expect(source.acks.filter((a) => a.error === undefined).length).toBe(sink.written.flat().length)
   })
 
+  test('a stop after the input ended still honours the deadline when a write hangs', async () => {
+    const source = recordingInput(ids(3))
+    const sink = recordingOutput({ hang: true, maxInFlight: 4 })
+    const stream = start(source.input, sink.output, [], undefined, 4)
+    await sleep(50)
+    expect(source.read()).toBe(3)
+    const stopping = Date.now()
+    await stream.stop(100)
+    expect(Date.now() - stopping).toBeLessThan(2_000)
+    ackedOnceEach(source.acks, ids(3))
+    expect(source.acks.every((a) => a.error !== undefined)).toBe(true)
+    await stream.done
+  })
+
   test('past the shutdown timeout, writes under way are cancelled and their messages nacked', async () => {
     const source = recordingInput(ids(100))
     const sink = recordingOutput({ hang: true, maxInFlight: 2 })

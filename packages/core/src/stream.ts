@@ -125,12 +125,12 @@ export function runStream(parts: StreamParts): RunningStream {
   }
 
   let stopped: Promise<void> | undefined
+  const looped = loop()
   const done = (async () => {
-    await loop()
-    if (!stopping) {
-      await finish()
-      await closeAll()
-    }
+    await looped
+    await finish()
+    // A stop that began meanwhile closes everything itself, after its deadline handling.
+    if (!stopping) await closeAll()
   })()
 
   return {
@@ -142,7 +142,8 @@ export function runStream(parts: StreamParts): RunningStream {
       stopped ??= (async () => {
         stopping = true
         reading.abort()
-        await done
+        // Only the reading loop is awaited here: the drain below is what the deadline bounds.
+        await looped
         const deadline = new Promise<'timeout'>((resolve) =>
           setTimeout(() => resolve('timeout'), timeoutMs).unref(),
         )

@@ -1,6 +1,42 @@
 import type { Plugin } from '../component.ts'
 import { generateInput } from './generate.ts'
+import { brokerInputPlugin } from './io/broker-input.ts'
+import { brokerOutputPlugin } from './io/broker-output.ts'
+import { lruCachePlugin, memoryCachePlugin, ttlruCachePlugin } from './io/cache.ts'
+import { fileInputPlugin, fileOutputPlugin } from './io/file.ts'
+import { inprocInputPlugin, inprocOutputPlugin } from './io/inproc.ts'
+import { localRateLimitPlugin } from './io/rate-limit.ts'
+import { resourceInputPlugin, resourceOutputPlugin } from './io/resource.ts'
+import { retryOutputPlugin } from './io/retry.ts'
+import { dropOnOutputPlugin, fallbackOutputPlugin, switchOutputPlugin } from './io/routing.ts'
+import { stdinInput } from './io/stdin.ts'
 import { dropOutput, rejectOutput, stdoutOutput } from './outputs-basic.ts'
 
 /** Standard inputs, outputs, brokers, caches and rate limits. */
-export const ioPlugins: Plugin[] = [generateInput, dropOutput, rejectOutput, stdoutOutput] as Plugin[]
+export const ioPlugins: Plugin[] = [
+  // inputs
+  generateInput,
+  stdinInput,
+  fileInputPlugin,
+  inprocInputPlugin,
+  brokerInputPlugin,
+  resourceInputPlugin,
+  // outputs
+  dropOutput,
+  rejectOutput,
+  stdoutOutput,
+  fileOutputPlugin,
+  inprocOutputPlugin,
+  brokerOutputPlugin,
+  switchOutputPlugin,
+  fallbackOutputPlugin,
+  retryOutputPlugin,
+  dropOnOutputPlugin,
+  resourceOutputPlugin,
+  // caches
+  memoryCachePlugin,
+  lruCachePlugin,
+  ttlruCachePlugin,
+  // rate limits
+  localRateLimitPlugin,
+] as Plugin[]

@@ -1,0 +1,228 @@
+// Shared pieces of the standard processors: bridging messages to the Bloblang engine, Bento's
+// query semantics, interpolated fields rendered per message, and running child processors.
+
+import {
+  type Ctx,
+  DELETE,
+  type Executor,
+  type Interpolation,
+  type MessageInput,
+  makePart,
+  NOTHING,
+  parseInterpolation,
+  parseJSON,
+  toStringValue,
+  typeOf,
+  type Value,
+} from '@bento-ts/bloblang'
+import type { Processor } from '../../component.ts'
+import { parseDuration } from '../../duration.ts'
+import { type Batch, Message } from '../../message.ts'
+import { runProcessors } from '../../pipeline.ts'
+
+const decoder = new TextDecoder()
+
+/** A message as the Bloblang engine reads it. */
+export const toInput = (message: Message): MessageInput => ({
+  content: message.bytes(),
+  metadata: message.metadata,
+  error: message.error?.message ?? null,
+})
+
+/**
+ * A batch seen by the engine: the inputs are built once per batch, on first use, so per-message
+ * interpolations and queries do not rebuild them.
+ */
+export class BatchView {
+  readonly batch: Batch
+  #inputs: MessageInput[] | undefined
+  constructor(batch: Batch) {
+    this.batch = batch
+  }
+  get inputs(): MessageInput[] {
+    this.#inputs ??= this.batch.map(toInput)
+    return this.#inputs
+  }
+  input(index: number): MessageInput {
+    return this.inputs[index]!
+  }
+  /** the engine's batch options for message `index` (none for a batch of one) */
+  options(index: number): { batch?: MessageInput[]; index?: number } {
+    return this.batch.length > 1 ? { batch: this.inputs, index } : {}
+  }
+}
+
+/** An interpolated config field, parsed once; static strings cost nothing per message. */
+export class Interpolated {
+  readonly source: string
+  readonly #interp: Interpolation
+  constructor(source: string) {
+    this.source = source
+    this.#interp = parseInterpolation(source)
+  }
+  get isStatic(): boolean {
+    return this.#interp.isStatic
+  }
+  /** Renders for message `index` of the batch; throws on a failed expression. */
+  text(view: BatchView, index: number): string {
+    if (this.#interp.isStatic) return this.#interp.render()
+    return this.#interp.render(view.input(index), view.options(index))
+  }
+  bytes(view: BatchView, index: number): Uint8Array {
+    if (this.#interp.isStatic) return this.#interp.renderBytes()
+    return this.#interp.renderBytes(view.input(index), view.options(index))
+  }
+}
+
+/** Wraps a parse failure of an interpolated field the way Bento words it. */
+export function interpolated(source: string, what: string): Interpolated {
+  try {
+    return new Interpolated(source)
+  } catch (err) {
+    throw new Error(`failed to parse ${what} expression: ${(err as Error).message}`)
+  }
+}
+
+export const errorOf = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)))
+
+/** Flags a message as failed by a processor (it travels on). */
+export function fail(message: Message, err: unknown): void {
+  message.error = errorOf(err)
+}
+
+/** Prefixes an error's text, keeping the original as its cause. */
+export const wrapError = (prefix: string, err: unknown): Error =>
+  new Error(`${prefix}: ${errorOf(err).message}`, { cause: err })
+
+function valueSuffix(v: Value): string {
+  const t = typeOf(v)
+  if (t === 'string') return ` ("${v as string}")`
+  if (t === 'bool' || t === 'number') return ` (${toStringValue(v)})`
+  return ''
+}
+
+/**
+ * Bento's QueryPart: runs a mapping on message `index` and expects a boolean root. A string or
+ * bytes result is read as JSON (as Bento re-reads the new payload); an unassigned root reads the
+ * message itself.
+ */
+export function queryBool(executor: Executor, view: BatchView, index: number): boolean {
+  const { value, part } = executor.applyRaw(view.input(index), view.options(index))
+  if (value === DELETE) throw new Error('query mapping resulted in deleted message, expected a boolean value')
+  let v: Value = value
+  if (v === NOTHING) v = part.structured()
+  else if (typeof v === 'string') v = parseJSON(v)
+  else if (v instanceof Uint8Array) v = parseJSON(decoder.decode(v))
+  if (typeof v === 'boolean') return v
+  throw new Error(`expected bool value, got ${typeOf(v)} from mapping${valueSuffix(v)}`)
+}
+
+/** Sets a mapping's root on a message, as Bento does: strings and bytes as raw payload. */
+export function setRoot(message: Message, value: Value): void {
+  if (typeof value === 'string') message.setBytes(value)
+  else if (value instanceof Uint8Array) message.setBytes(value)
+  else message.setStructured(value)
+}
+
+/**
+ * Bento's MapOnto: runs a mapping where `this`, `content()` and `metadata()` read message `index`
+ * of `reference`, while `root` starts as the payload of `onto` and `@` reads and writes its
+ * metadata. Returns the new root (NOTHING: unchanged, DELETE: deleted) and metadata; `onto` is
+ * not changed. Throws `failed assignment (line N): …`.
+ */
+export function mapOnto(
+  executor: Executor,
+  onto: Message,
+  reference: readonly MessageInput[],
+  index: number,
+): { value: Value; metadata: Map<string, Value> } {
+  const exe = executor.exe
+  const parts = reference.map(makePart)
+  const part = parts[index]!
+  let loaded: { v: Value | undefined } | undefined
+  const lazy = (): Value | undefined => {
+    if (loaded === undefined) {
+      try {
+        loaded = { v: part.structured() }
+      } catch {
+        loaded = { v: undefined }
+      }
+    }
+    return loaded.v
+  }
+  const root = { v: NOTHING as Value }
+  const ontoBytes = onto.bytes()
+  if (ontoBytes.length > 0) {
+    try {
+      // a fresh tree: the mapping may change it in place
+      root.v = parseJSON(decoder.decode(ontoBytes))
+    } catch {
+      root.v = NOTHING
+    }
+  }
+  const metadata = new Map(onto.metadata) as Map<string, Value>
+  const vars = new Map<string, Value>()
+  const ctx: Ctx = {
+    value: undefined,
+    next: undefined,
+    named: null,
+    lazy,
+    vars,
+    maps: exe.maps,
+    meta: metadata,
+    root,
+    batch: { parts },
+    index,
+    stack: 0,
+  }
+  const assign = { vars, meta: metadata, value: root }
+  for (const st of exe.statements) {
+    try {
+      st.exec(ctx, assign)
+    } catch (err) {
+      const message = (err as { message?: string }).message ?? String(err)
+      throw new Error(`failed assignment (line ${exe.lineOf(st)}): ${message}`)
+    }
+  }
+  return { value: root.v, metadata }
+}
+
+/** Runs child processors over batches; a child that throws fails the whole call. */
+export async function runAll(processors: readonly Processor[], batches: Batch[]): Promise<Batch[]> {
+  if (processors.length === 0) return batches.filter((b) => b.length > 0)
+  const out: Batch[] = []
+  for (const batch of batches) for (const b of await runProcessors(processors, batch)) out.push(b)
+  return out
+}
+
+export async function closeAll(processors: readonly Processor[]): Promise<void> {
+  for (const p of processors) await p.close?.()
+}
+
+/** Go's time.ParseDuration for values rendered at run time, in milliseconds. */
+export function durationMs(text: string): number {
+  return parseDuration(text)
+}
+
+/** A fresh message with the given bytes and metadata copied from another. */
+export function derived(from: Message, content: Uint8Array | string): Message {
+  const m = new Message(content, from.metadata)
+  m.error = from.error
+  return m
+}
+
+/** Sleeps for `ms`, waking early when `signal` fires; resolves false when woken. */
+export function sleepFor(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false)
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer)
+      resolve(false)
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(true)
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
