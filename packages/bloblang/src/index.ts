@@ -77,6 +77,11 @@ export interface ApplyOptions {
   /** Other messages of the batch (for batch_size(), from(), ...). `msg` is at `index`. */
   batch?: MessageInput[]
   index?: number
+  /**
+   * Bento's MapOnto (a branch's result_map): `root` starts as this message's payload and `@`
+   * reads and writes its metadata, while `this` and `metadata()` still read `msg`.
+   */
+  onto?: MessageInput
 }
 
 let defaultEnv: Environment | null = null
@@ -194,7 +199,8 @@ export class Executor {
     const index = opts.batch ? (opts.index ?? 0) : 0
     const part = parts[index] as MessagePart
     const batch: Batch = { parts }
-    const outMeta: Meta = new Map(part.metadata)
+    const ontoPart = opts.onto === undefined ? undefined : makePart(opts.onto)
+    const outMeta: Meta = new Map((ontoPart ?? part).metadata)
     let parseErr: unknown = null
     let thisValue: Value | undefined
     let loaded = false
@@ -211,7 +217,13 @@ export class Executor {
       return thisValue
     }
     const root = { v: NOTHING as Value }
-    if (opts.mutation) {
+    if (ontoPart !== undefined) {
+      try {
+        root.v = ontoPart.structured()
+      } catch {
+        // an empty or non-JSON payload: root starts unassigned
+      }
+    } else if (opts.mutation) {
       const v = lazy()
       if (v !== undefined) root.v = v
     }

@@ -2,12 +2,10 @@
 // query semantics, interpolated fields rendered per message, and running child processors.
 
 import {
-  type Ctx,
   DELETE,
   type Executor,
   type Interpolation,
   type MessageInput,
-  makePart,
   NOTHING,
   parseInterpolation,
   parseJSON,
@@ -136,55 +134,12 @@ export function mapOnto(
   reference: readonly MessageInput[],
   index: number,
 ): { value: Value; metadata: Map<string, Value> } {
-  const exe = executor.exe
-  const parts = reference.map(makePart)
-  const part = parts[index]!
-  let loaded: { v: Value | undefined } | undefined
-  const lazy = (): Value | undefined => {
-    if (loaded === undefined) {
-      try {
-        loaded = { v: part.structured() }
-      } catch {
-        loaded = { v: undefined }
-      }
-    }
-    return loaded.v
-  }
-  const root = { v: NOTHING as Value }
-  const ontoBytes = onto.bytes()
-  if (ontoBytes.length > 0) {
-    try {
-      // a fresh tree: the mapping may change it in place
-      root.v = parseJSON(decoder.decode(ontoBytes))
-    } catch {
-      root.v = NOTHING
-    }
-  }
-  const metadata = new Map(onto.metadata) as Map<string, Value>
-  const vars = new Map<string, Value>()
-  const ctx: Ctx = {
-    value: undefined,
-    next: undefined,
-    named: null,
-    lazy,
-    vars,
-    maps: exe.maps,
-    meta: metadata,
-    root,
-    batch: { parts },
+  const { value, metadata } = executor.applyRaw(reference[index]!, {
+    batch: [...reference],
     index,
-    stack: 0,
-  }
-  const assign = { vars, meta: metadata, value: root }
-  for (const st of exe.statements) {
-    try {
-      st.exec(ctx, assign)
-    } catch (err) {
-      const message = (err as { message?: string }).message ?? String(err)
-      throw new Error(`failed assignment (line ${exe.lineOf(st)}): ${message}`)
-    }
-  }
-  return { value: root.v, metadata }
+    onto: toInput(onto),
+  })
+  return { value, metadata }
 }
 
 /** Runs child processors over batches; a child that throws fails the whole call. */
