@@ -28,6 +28,14 @@ export const goTools = {
     source: { build: 'conformance/bloblang' },
     about: 'Bento v1.20.0 Bloblang as a library',
   },
+  'bento-lite': {
+    source: { build: 'conformance/bento' },
+    about: 'the Bento v1.20.0 CLI with only the standard components (pure, io): quick to build',
+  },
+  'workflow-host-harness': {
+    source: { build: 'conformance/host' },
+    about: 'the workflow v0.85.4 plugin host loading workflow-plugin-bento',
+  },
   actionlint: {
     source: { install: 'github.com/rhysd/actionlint/cmd/actionlint@v1.7.12' },
     about: 'GitHub workflow linter',
