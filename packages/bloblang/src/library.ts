@@ -7,6 +7,7 @@ import { numberMethods } from './methods/numbers.ts'
 import { stringMethods } from './methods/strings.ts'
 import { structuredMethods } from './methods/structured.ts'
 import { timeMethods } from './methods/time.ts'
+import { yamlMethods } from './methods/yaml.ts'
 import { Environment } from './registry.ts'
 
 export function standardEnvironment(): Environment {
@@ -19,6 +20,7 @@ export function standardEnvironment(): Environment {
     ...structuredMethods,
     ...encodingMethods,
     ...timeMethods,
+    ...yamlMethods,
   ]) {
     env.registerMethod(m)
   }

@@ -35,7 +35,7 @@ import {
   varFn,
 } from './query.ts'
 import type { Environment, ParsedArg } from './registry.ts'
-import { float64, int64, type Value } from './value.ts'
+import { bytesToString, float64, int64, type Value } from './value.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Results and errors
@@ -367,7 +367,7 @@ export function goUnquote(lit: string): string | null {
       }
     }
   }
-  return new TextDecoder().decode(new Uint8Array(bytes))
+  return bytesToString(new Uint8Array(bytes))
 }
 
 export const quotedString: P<string> = (s, pos) => {

@@ -570,6 +570,11 @@ function mismatch(op: Op, lf: Fn, rf: Fn, l: Value, r: Value): MismatchError {
   return new MismatchError(OP_NAME[op], typeOf(l), lf.ann, typeOf(r), rf.ann)
 }
 
+/** Bento sanitises operands first here (ISanitize): timestamps are reported as strings. */
+function numMismatch(op: Op, lf: Fn, rf: Fn, l: Value, r: Value): MismatchError {
+  return mismatch(op, lf, rf, l instanceof Timestamp ? '' : l, r instanceof Timestamp ? '' : r)
+}
+
 /**
  * numberDegradationFunc: float if either side is a float, else int64 if either is an int,
  * else uint64. Calls exactly one of the three implementations.
@@ -584,21 +589,21 @@ function numeric(
     const lc = numClass(l)
     const rc = numClass(r)
     if (lc === 'f' || rc === 'f') {
-      if (lc === null || rc === null) throw mismatch(op, lf, rf, l, r)
+      if (lc === null || rc === null) throw numMismatch(op, lf, rf, l, r)
       return ff(getNumber(l), getNumber(r))
     }
     if (lc === 'i' || rc === 'i') {
-      if (lc === null || rc === null) throw mismatch(op, lf, rf, l, r)
+      if (lc === null || rc === null) throw numMismatch(op, lf, rf, l, r)
       return ii(getInt(l), getInt(r))
     }
-    if (lc === null || rc === null) throw mismatch(op, lf, rf, l, r)
+    if (lc === null || rc === null) throw numMismatch(op, lf, rf, l, r)
     let a: bigint
     let b: bigint
     try {
       a = getUint(l)
       b = getUint(r)
     } catch {
-      throw mismatch(op, lf, rf, l, r)
+      throw numMismatch(op, lf, rf, l, r)
     }
     return ui(a, b)
   }

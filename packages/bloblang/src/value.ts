@@ -80,19 +80,30 @@ export function jsonNumber(text: string): Num {
   return new Num('json', 0n, 0, text)
 }
 
-/** Go's time.Time: seconds since the epoch, nanoseconds, and the zone used for display. */
+/**
+ * Go's time.Time: seconds since the epoch, nanoseconds, and the zone used for display. `offset`
+ * and `abbr` are the UTC offset and zone abbreviation in effect at this instant; `loc` is the
+ * time zone (time/zoneinfo.ts `Location`, Go's *time.Location) when known, otherwise it is
+ * resolved from `zone` ('UTC', 'Local', an IANA name, or '' for a fixed offset).
+ */
 export class Timestamp {
   readonly sec: number
   readonly nsec: number
   /** Offset from UTC in seconds for display. */
   readonly offset: number
-  /** IANA zone name, 'UTC', 'Local' or '' for a fixed offset. */
+  /** Location name: IANA zone name, 'UTC', 'Local' or '' for a fixed offset. */
   readonly zone: string
-  constructor(sec: number, nsec: number, offset: number, zone: string) {
+  /** Zone abbreviation ("CET", "UTC"); '' when unknown or an unnamed fixed offset. */
+  readonly abbr: string
+  /** The zone (a time/zoneinfo.ts Location) or null. */
+  readonly loc: object | null
+  constructor(sec: number, nsec: number, offset: number, zone: string, abbr = '', loc: object | null = null) {
     this.sec = sec
     this.nsec = nsec
     this.offset = offset
     this.zone = zone
+    this.abbr = abbr
+    this.loc = loc
   }
 }
 
@@ -503,7 +514,7 @@ export function toBool(v: Value | undefined): boolean {
 // Strings and bytes
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder('utf-8', { fatal: false })
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true })
 
 export function stringToBytes(s: string): Uint8Array {
   return encoder.encode(s)
@@ -1112,7 +1123,8 @@ export function restrict(v: Value | undefined): Value | undefined {
 // Timestamps (display only; the time methods live in methods/time.ts)
 
 function pad(n: number, w: number): string {
-  return String(n).padStart(w, '0')
+  // Go's appendInt: the sign, then the magnitude zero-padded to the width.
+  return n < 0 ? `-${String(-n).padStart(w, '0')}` : String(n).padStart(w, '0')
 }
 
 /** Calendar fields of a timestamp in its display zone. */
@@ -1129,34 +1141,49 @@ export function civil(t: Timestamp): {
   const local = t.sec + t.offset
   const days = Math.floor(local / 86400)
   const secs = local - days * 86400
-  const d = new Date(days * 86400000)
-  const year = d.getUTCFullYear()
-  const startOfYear = Date.UTC(year, 0, 1) / 86400000
+  const c = civilFromDays(days)
   return {
-    year,
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
+    year: c.year,
+    month: c.month,
+    day: c.day,
     hour: Math.floor(secs / 3600),
     minute: Math.floor((secs % 3600) / 60),
     second: secs % 60,
-    weekday: d.getUTCDay(),
-    yday: days - startOfYear + 1,
+    weekday: (((days + 4) % 7) + 7) % 7,
+    yday: days - daysFromCivil(c.year, 1, 1) + 1,
   }
 }
 
+/** Go's numeric zone (±hh:mm or ±hhmm): minutes truncated toward zero, sign of the minutes. */
 export function formatOffset(offset: number, colon: boolean): string {
-  const sign = offset < 0 ? '-' : '+'
-  const a = Math.abs(offset)
-  const h = Math.floor(a / 3600)
-  const m = Math.floor((a % 3600) / 60)
-  return `${sign}${pad(h, 2)}${colon ? ':' : ''}${pad(m, 2)}`
+  let zone = Math.trunc(offset / 60)
+  let sign = '+'
+  if (zone < 0) {
+    sign = '-'
+    zone = -zone
+  }
+  return `${sign}${pad(Math.floor(zone / 60), 2)}${colon ? ':' : ''}${pad(zone % 60, 2)}`
 }
 
 /** time.RFC3339Nano formatting. */
 export function formatRFC3339Nano(t: Timestamp): string {
-  const c = civil(t)
-  let s = `${pad(c.year, 4)}-${pad(c.month, 2)}-${pad(c.day, 2)}T${pad(c.hour, 2)}:${pad(c.minute, 2)}:${pad(c.second, 2)}`
-  if (t.nsec !== 0) s += `.${pad(t.nsec, 9).replace(/0+$/, '')}`
+  const local = t.sec + t.offset
+  const days = Math.floor(local / 86400)
+  const secs = local - days * 86400
+  const c = civilFromDays(days)
+  const h = Math.floor(secs / 3600)
+  const mi = Math.floor((secs % 3600) / 60)
+  const se = secs % 60
+  let s = `${pad(c.year, 4)}-${c.month < 10 ? '0' : ''}${c.month}-${c.day < 10 ? '0' : ''}${c.day}T${h < 10 ? '0' : ''}${h}:${mi < 10 ? '0' : ''}${mi}:${se < 10 ? '0' : ''}${se}`
+  if (t.nsec !== 0) {
+    let n = t.nsec
+    let w = 9
+    while (n % 10 === 0) {
+      n /= 10
+      w--
+    }
+    s += `.${String(n).padStart(w, '0')}`
+  }
   s += t.offset === 0 ? 'Z' : formatOffset(t.offset, true)
   return s
 }
@@ -1165,6 +1192,7 @@ export function formatRFC3339Nano(t: Timestamp): string {
 // Errors raised by value helpers (shared with the query engine)
 
 import { plainErr, typeError } from './errors.ts'
+import { civilFromDays, daysFromCivil } from './time/civil.ts'
 
 /** Go's %q for a string (strconv.Quote). */
 export function goQuote(s: string): string {

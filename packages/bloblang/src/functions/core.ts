@@ -13,7 +13,7 @@ import {
   getNumber,
   int64,
   NOTHING,
-  Timestamp,
+  type Timestamp,
   toStringValue,
   type Value,
   type VObject,
@@ -27,7 +27,7 @@ function partAt(ctx: Ctx) {
 
 function nowTimestamp(): Timestamp {
   const ns = process.hrtime.bigint() - hrBase + epochBaseNs
-  return new Timestamp(Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n), 0, 'Local')
+  return timestampFromUnix(Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n))
 }
 const hrBase = process.hrtime.bigint()
 const epochBaseNs = BigInt(Date.now()) * 1_000_000n
@@ -175,7 +175,7 @@ export const coreFunctions: FunctionSpec[] = [
     const h = osHostname()
     return () => h
   }),
-  simpleFunction('now', {}, () => () => formatRFC3339Nano(localize(nowTimestamp()))),
+  simpleFunction('now', {}, () => () => formatRFC3339Nano(nowTimestamp())),
   simpleFunction('timestamp_unix', {}, () => () => Math.floor(Date.now() / 1000)),
   simpleFunction('timestamp_unix_milli', {}, () => () => Date.now()),
   simpleFunction('timestamp_unix_micro', {}, () => () => {
@@ -267,11 +267,6 @@ export const coreFunctions: FunctionSpec[] = [
   ),
   simpleFunction('pi', {}, () => () => Math.PI),
 ]
-
-function localize(t: Timestamp): Timestamp {
-  const offset = -new Date(t.sec * 1000).getTimezoneOffset() * 60
-  return new Timestamp(t.sec, t.nsec, offset, 'Local')
-}
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 
