@@ -13,12 +13,30 @@ export class Slots {
     return this.#free
   }
 
-  acquire(): Promise<void> | undefined {
+  /**
+   * Undefined when a place was free and is now taken; otherwise a promise that resolves true once
+   * a place is handed over, or false when the signal fired first (then no place is taken).
+   */
+  acquire(signal?: AbortSignal): Promise<boolean> | undefined {
     if (this.#free > 0) {
       this.#free--
       return undefined
     }
-    return new Promise((resolve) => this.#waiting.push(resolve))
+    if (signal?.aborted) return Promise.resolve(false)
+    return new Promise((resolve) => {
+      const onAbort = () => {
+        const at = this.#waiting.indexOf(handOver)
+        if (at >= 0) this.#waiting.splice(at, 1)
+        resolve(false)
+      }
+      // The listener goes as soon as a place is handed over: waits must not pile up on the signal.
+      const handOver = () => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve(true)
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.#waiting.push(handOver)
+    })
   }
 
   release(): void {

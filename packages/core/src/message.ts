@@ -57,7 +57,8 @@ export class Message {
 
   /** An independent copy: metadata and error flag copied, payload shared until one side sets it. */
   copy(): Message {
-    const copy = new Message(this.#bytes)
+    const copy = new Message()
+    copy.#bytes = this.#bytes
     copy.#structured = this.#structured
     copy.metadata = new Map(this.metadata)
     copy.error = this.error

@@ -276,3 +276,10 @@ describe('graceful stop', () => {
     expect(source.acks.every((a) => a.error !== undefined)).toBe(true)
   })
 })
+
+describe('message copies', () => {
+  test('a copy of a message that holds only a parsed value keeps its payload', () => {
+    const original = Message.fromStructured({ a: 1 })
+    expect(original.copy().text()).toBe('{"a":1}')
+  })
+})

@@ -38,9 +38,6 @@ const readBackoff = { initialMs: 100, maxMs: 1000 }
  */
 export function runStream(parts: StreamParts): RunningStream {
   const reading = new AbortController()
-  const stopRequested = new Promise<void>((resolve) =>
-    reading.signal.addEventListener('abort', () => resolve()),
-  )
   const labels = { label: parts.inputName, path: parts.inputName }
   const received = parts.metrics.counter('input_received', labels)
   const inputLatency = parts.metrics.timing('input_latency_ns', labels)
@@ -81,12 +78,9 @@ export function runStream(parts: StreamParts): RunningStream {
           continue
         }
       }
-      const room = processingSlots.acquire()
-      if (room !== undefined) {
-        // Waiting for room must not keep a stop waiting: what waits here was not read yet.
-        await Promise.race([room, stopRequested])
-        if (reading.signal.aborted) break
-      }
+      // Waiting for room must not keep a stop waiting: what waits here was not read yet.
+      const room = processingSlots.acquire(reading.signal)
+      if (room !== undefined && !(await room)) break
       let read: Awaited<ReturnType<Input['read']>>
       try {
         read = await parts.input.read(reading.signal)
