@@ -123,7 +123,9 @@ if (opts.json) console.log(JSON.stringify(rows, null, 2))
 else {
   const ratios = rows.map((r) => Number(r.ratio)).filter((r) => r > 0)
   const geomean = Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / Math.max(1, ratios.length))
-  console.log(`\nts/go geometric mean ${geomean.toFixed(2)}x over ${ratios.length} runs; ratio > 1 means ours is faster`)
+  console.log(
+    `\nts/go geometric mean ${geomean.toFixed(2)}x over ${ratios.length} runs; ratio > 1 means ours is faster`,
+  )
 }
 // A benchmark that compares different work is meaningless: say so in the exit code.
 if (rows.some((r) => !r.same_output)) process.exitCode = 1

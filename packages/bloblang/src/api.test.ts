@@ -45,10 +45,8 @@ describe('Executor.query', () => {
 
 describe('interpolation', () => {
   it('renders interpolated expressions', () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: Bloblang interpolation syntax
     const i = parseInterpolation('id-${! this.id }-${! @k }-${{! literal }}')
     expect(i.isStatic).toBe(false)
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: Bloblang interpolation syntax
     expect(i.render({ content: '{"id":7}', metadata: { k: 'v' } })).toBe('id-7-v-${! literal }')
   })
   it('detects static strings', () => {
