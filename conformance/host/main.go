@@ -88,17 +88,18 @@ func (b *lockedBuffer) String() string {
 
 func main() {
 	repo := flag.String("repo", ".", "the bento-ts repository root")
-	node := flag.String("node", "", "Node 24 executable (default <repo>/.tools/node_modules/.bin/node)")
+	exe := flag.String("exe", "", "the single executable (default <repo>/apps/plugin/dist/exe/workflow-plugin-bento)")
+	node := flag.String("node", "", "fallback: run apps/plugin/src/main.ts on this Node 24 through a shell shim instead of the single executable")
 	descriptors := flag.Bool("descriptors", false,
 		"print the host's wire contracts (FileDescriptorProtos as protojson, one per line) and exit")
 	flag.Parse()
 	if *descriptors {
 		os.Exit(dumpDescriptors())
 	}
-	os.Exit(runAll(*repo, *node))
+	os.Exit(runAll(*repo, *exe, *node))
 }
 
-func runAll(repoArg, nodeArg string) int {
+func runAll(repoArg, exeArg, nodeArg string) int {
 	h := &harness{sum: summary{Timings: map[string]float64{}, Notes: []string{}}}
 	defer func() {
 		h.sum.OK = true
@@ -114,9 +115,9 @@ func runAll(repoArg, nodeArg string) int {
 		h.run("setup", func() error { return err })
 		return 1
 	}
-	node := nodeArg
-	if node == "" {
-		node = filepath.Join(repo, ".tools", "node_modules", ".bin", "node")
+	exe := exeArg
+	if exe == "" && nodeArg == "" {
+		exe = filepath.Join(repo, "apps", "plugin", "dist", "exe", pluginDirName)
 	}
 	work, err := os.MkdirTemp("", "wfhost")
 	if err != nil {
@@ -127,17 +128,35 @@ func runAll(repoArg, nodeArg string) int {
 	pidFile := filepath.Join(work, "plugin.pid")
 	pluginsDir := filepath.Join(work, "plugins")
 
-	if !h.run("layout plugin dir", func() error { return layout(repo, node, pluginsDir, pidFile) }) {
+	var pluginPath string
+	if !h.run("layout plugin dir", func() error {
+		var err error
+		if nodeArg != "" {
+			err = layoutShim(repo, nodeArg, pluginsDir, pidFile)
+			h.sum.Notes = append(h.sum.Notes, "plugin run through the node shim (-node), not the single executable")
+		} else {
+			pluginPath, err = layoutExe(repo, exe, pluginsDir)
+		}
+		return err
+	}) {
 		return 1
+	}
+	// The plugin's pid: the shim writes it; the single executable is found by its path in /proc.
+	pluginPid := func() (int, error) {
+		if pluginPath == "" {
+			return readPid(pidFile)
+		}
+		return pidOfExe(pluginPath)
 	}
 
 	hostLog := &lockedBuffer{}
 	logger := log.New(hostLog, "[external-plugins] ", log.Lmicroseconds)
-	var triggers sync.Map
-	cb := external.NewCallbackServer(func(triggerType, action string, data map[string]any) error {
-		triggers.Store(triggerType+"/"+action, data)
-		return nil
-	}, nil, logger)
+	rec := &recorder{}
+	cb := external.NewCallbackServer(rec.trigger, nil, logger)
+	// Stock hosts leave these unset; installing them is the only way to see bento.input publish
+	// and to let bento.output subscribe (protocol §6.3 step 3).
+	cb.SetMessagePublishFunc(rec.publish)
+	cb.SetMessageSubscribeFunc(rec.subscribe)
 	mgr := external.NewExternalPluginManager(pluginsDir, logger)
 	mgr.SetCallbackServer(cb)
 	shutDown := false
@@ -166,6 +185,9 @@ func runAll(repoArg, nodeArg string) int {
 		return err
 	}) {
 		return 1
+	}
+	if pid, err := pluginPid(); err == nil {
+		h.sum.Timings["plugin_rss_after_load_mb"] = rssMB(pid)
 	}
 
 	h.run("manifest", func() error {
@@ -358,11 +380,17 @@ func runAll(repoArg, nodeArg string) int {
 		return nil
 	})
 
+	messagingChecks(h, ctx, adapter, modules, rec, work)
+	h.run("full engine: an inline bento trigger runs its pipeline (step.bento) per message", func() error {
+		return engineCheck(h, ctx, adapter, rec, hostLog)
+	})
+
 	h.run("shutdown within 2 s, no SIGKILL", func() error {
-		pid, err := readPid(pidFile)
+		pid, err := pluginPid()
 		if err != nil {
 			return err
 		}
+		h.sum.Timings["plugin_rss_after_checks_mb"] = rssMB(pid)
 		start := time.Now()
 		mgr.Shutdown()
 		shutDown = true
@@ -478,18 +506,80 @@ func dumpDescriptors() int {
 	return 0
 }
 
-// layout writes <plugins>/workflow-plugin-bento/{plugin.json, workflow-plugin-bento}: the manifest
-// of apps/plugin and a shell shim that records its pid and execs Node on apps/plugin/src/main.ts.
-func layout(repo, node, pluginsDir, pidFile string) error {
+// writeManifest makes <plugins>/workflow-plugin-bento/ with apps/plugin/plugin.json in it.
+func writeManifest(repo, pluginsDir string) (string, error) {
 	dir := filepath.Join(pluginsDir, pluginDirName)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return "", err
 	}
 	manifest, err := os.ReadFile(filepath.Join(repo, "apps", "plugin", "plugin.json"))
 	if err != nil {
-		return err
+		return "", err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "plugin.json"), manifest, 0o644); err != nil {
+	return dir, os.WriteFile(filepath.Join(dir, "plugin.json"), manifest, 0o644)
+}
+
+// layoutExe installs the single executable as `pnpm install:plugin` does: plugin.json and the
+// executable itself (hard-linked when possible, else copied) in <plugins>/workflow-plugin-bento/.
+func layoutExe(repo, exe, pluginsDir string) (string, error) {
+	dir, err := writeManifest(repo, pluginsDir)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(exe); err != nil {
+		return "", fmt.Errorf("single executable: %w (build it: pnpm --filter @bento-ts/plugin build:exe)", err)
+	}
+	dst := filepath.Join(dir, pluginDirName)
+	if err := os.Link(exe, dst); err != nil {
+		in, err := os.ReadFile(exe)
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(dst, in, 0o755); err != nil {
+			return "", err
+		}
+	}
+	return dst, nil
+}
+
+// pidOfExe finds the process running the executable at path (Linux /proc).
+func pidOfExe(path string) (int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if target, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); err == nil && target == path {
+			return pid, nil
+		}
+	}
+	return 0, fmt.Errorf("no process runs %s", path)
+}
+
+// rssMB is a process's resident set size in MiB (0 when unknown).
+func rssMB(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
+
+// layoutShim is the fallback (-node): plugin.json and a shell shim that records its pid and execs
+// Node on apps/plugin/src/main.ts, for running the plugin from source without building it.
+func layoutShim(repo, node, pluginsDir, pidFile string) error {
+	dir, err := writeManifest(repo, pluginsDir)
+	if err != nil {
 		return err
 	}
 	if _, err := os.Stat(node); err != nil {

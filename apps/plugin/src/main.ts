@@ -1,26 +1,43 @@
 #!/usr/bin/env node
-import { isPluginInvocation, serveWorkflowPlugin } from '@bento-ts/plugin-host-bridge'
+import { serveWorkflowPlugin } from '@bento-ts/plugin-host-bridge'
 import { createCli, version } from './cli.ts'
 
-// One executable, two uses: started by a workflow host (go-plugin sets WORKFLOW_PLUGIN and the
-// PLUGIN_* variables) it serves the plugin; started by a person it is the bento-ts CLI.
-if (isPluginInvocation()) {
-  // Identity as the workflow host validates it; apps/plugin/plugin.json says the same.
-  await serveWorkflowPlugin({
-    manifest: {
-      name: 'bento',
-      version,
-      author: 'bento-ts contributors',
-      description:
-        'Bento stream processing in TypeScript: Bloblang mappings, streams, inputs, outputs and triggers with at-least-once delivery',
-    },
-  })
-} else {
+// One executable, two uses, told apart by the command line:
+//   - no arguments: a plugin, as a go-plugin host starts it (the workflow host never passes any).
+//     Without the host's magic cookie it prints go-plugin's "This binary is a plugin…" and exits 1;
+//   - any argument (`run`, `lint`, `blobl`, `list`, `--help`, …): the bento-ts CLI, whatever the
+//     environment says.
+// No top-level await: the single-executable build bundles this file as CommonJS.
+
+/** The arguments after the program: `node main.ts a b` and the single executable `exe a b` alike. */
+function cliArguments(): string[] {
+  return process.argv.slice(2)
+}
+
+async function main(): Promise<void> {
+  const args = cliArguments()
+  if (args.length === 0) {
+    // Identity as the workflow host validates it; apps/plugin/plugin.json says the same.
+    await serveWorkflowPlugin({
+      manifest: {
+        name: 'bento',
+        version,
+        author: 'bento-ts contributors',
+        description:
+          'Bento stream processing in TypeScript: Bloblang mappings, streams, inputs, outputs and triggers with at-least-once delivery',
+      },
+    })
+    return
+  }
   // Output piped into `head` and closed early: stop quietly, as a Go program would on SIGPIPE.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0)
     throw err
   })
-
   await createCli().parseAsync(process.argv)
 }
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+  process.exit(1)
+})

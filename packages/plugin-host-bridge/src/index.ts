@@ -3,6 +3,7 @@ import { type HandshakeConfig, type PluginServer, servePlugin } from './goplugin
 import { createPluginLogger } from './log.ts'
 import { BentoPlugin, type PluginManifest } from './service.ts'
 
+export { BrokerModule } from './broker-module.ts'
 export {
   Broker,
   negotiateVersion,
@@ -11,11 +12,23 @@ export {
   servePlugin,
 } from './goplugin.ts'
 export { addService, createClient, grpcError, type ServiceClient, serviceDefinition } from './grpc.ts'
+export {
+  HostSource,
+  hostInputType,
+  hostOutputType,
+  registerSink,
+  registerSource,
+  withHostComponents,
+} from './host-components.ts'
+export { InputModule } from './input-module.ts'
 export { createPluginLogger } from './log.ts'
+export { type HostContext, type ModuleHandle, messageToMap, metadataOf } from './messaging.ts'
+export { OutputModule } from './output-module.ts'
 export { moduleSchemas, moduleTypes, stepTypes, triggerTypes } from './schemas.ts'
 export { BentoPlugin, type EngineCallbacks, type PluginManifest } from './service.ts'
 export { BentoStep, toOutput } from './step.ts'
 export { StreamModule, withoutInternalKeys } from './stream-module.ts'
+export { BentoTrigger } from './trigger.ts'
 
 /** The workflow engine's go-plugin handshake (its plugin/external/contract package). */
 export const workflowHandshake: HandshakeConfig = {

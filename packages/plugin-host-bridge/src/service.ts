@@ -2,13 +2,20 @@
 // errors go in the responses' `error` fields with an OK status, as the workflow Go SDK does.
 import { randomUUID } from 'node:crypto'
 import { createMetrics, type Environment, type Logger, type Metrics } from '@bento-ts/core'
+import type { JsonObject } from '@bufbuild/protobuf'
 import type * as grpc from '@grpc/grpc-js'
+import { BrokerModule } from './broker-module.ts'
 import { EngineCallbackService, PluginService } from './gen/workflow/plugin/v1/plugin_pb.ts'
 import type { Broker } from './goplugin.ts'
 import { addService, createClient, type ServiceClient } from './grpc.ts'
+import { withHostComponents } from './host-components.ts'
+import { InputModule } from './input-module.ts'
+import { errorText, type HostContext, type ModuleHandle } from './messaging.ts'
+import { OutputModule } from './output-module.ts'
 import { moduleSchemas, moduleTypes, stepTypes, triggerTypes } from './schemas.ts'
 import { BentoStep } from './step.ts'
 import { StreamModule } from './stream-module.ts'
+import { BentoTrigger } from './trigger.ts'
 
 export interface PluginManifest {
   name: string
@@ -18,16 +25,6 @@ export interface PluginManifest {
 }
 
 export type EngineCallbacks = ServiceClient<(typeof EngineCallbackService)['method']>
-
-/** Module-like things a handle can name: modules and (later) triggers share one namespace. */
-interface ModuleHandle {
-  init(): void | Promise<void>
-  start(): Promise<void>
-  stop(): Promise<void>
-}
-
-const notYet = (type: string, name: string) =>
-  `${type} "${name}": not implemented yet in bento-ts (available: bento.stream, step.bento)`
 
 export interface PluginServiceOptions {
   manifest: PluginManifest
@@ -40,6 +37,7 @@ export interface PluginServiceOptions {
 export class BentoPlugin {
   readonly #options: PluginServiceOptions
   readonly #metrics: Metrics
+  readonly #env: Environment
   readonly #modules = new Map<string, ModuleHandle>()
   readonly #steps = new Map<string, BentoStep>()
   #callbacks: EngineCallbacks | undefined
@@ -47,6 +45,26 @@ export class BentoPlugin {
   constructor(options: PluginServiceOptions) {
     this.#options = options
     this.#metrics = options.metrics ?? createMetrics()
+    this.#env = withHostComponents(options.env)
+  }
+
+  /** What modules and triggers get: the environment with the host ends, the logger, the callbacks. */
+  #context(): HostContext {
+    return { env: this.#env, logger: this.#options.logger, callbacks: () => this.#callbacks }
+  }
+
+  #newModule(type: string, handleId: string, name: string, config: JsonObject | undefined): ModuleHandle {
+    const ctx = this.#context()
+    switch (type) {
+      case 'bento.input':
+        return new InputModule(handleId, name, config, ctx)
+      case 'bento.output':
+        return new OutputModule(handleId, name, config, ctx)
+      case 'bento.broker':
+        return new BrokerModule(handleId, name, config, ctx)
+      default:
+        return new StreamModule(name, config, this.#env, ctx.logger)
+    }
   }
 
   /** The host's EngineCallbackService, once ConfigureCallback succeeded. */
@@ -61,8 +79,9 @@ export class BentoPlugin {
   }
 
   register(server: grpc.Server, broker: Broker): void {
-    const { manifest, env, logger } = this.#options
-    const errorOf = (err: unknown) => (err instanceof Error ? err.message : String(err))
+    const { manifest, logger } = this.#options
+    const env = this.#env
+    const errorOf = errorText
     const onModule = async (
       handleId: string,
       action: (m: ModuleHandle) => void | Promise<void>,
@@ -92,9 +111,8 @@ export class BentoPlugin {
         if (!(moduleTypes as readonly string[]).includes(request.type)) {
           return { error: `unknown module type: ${request.type}` }
         }
-        if (request.type !== 'bento.stream') return { error: notYet(request.type, request.name) }
         const handleId = randomUUID()
-        this.#modules.set(handleId, new StreamModule(request.name, request.config, env, logger))
+        this.#modules.set(handleId, this.#newModule(request.type, handleId, request.name, request.config))
         return { handleId }
       },
       initModule: (request) => onModule(request.handleId, (m) => m.init()),
@@ -146,10 +164,21 @@ export class BentoPlugin {
           ? `module handle ${request.handleId} does not implement ServiceInvoker`
           : `unknown module handle: ${request.handleId}`,
       }),
-      deliverMessage: (request) => ({
-        error: `no message handler for handle ${request.handleId} topic ${request.topic}`,
-        acknowledged: false,
-      }),
+      deliverMessage: async (request) => {
+        const module = this.#modules.get(request.handleId)
+        if (module?.deliver === undefined) {
+          return {
+            error: `no message handler for handle ${request.handleId} topic ${request.topic}`,
+            acknowledged: false,
+          }
+        }
+        try {
+          await module.deliver(request.topic, request.payload, request.metadata)
+          return { acknowledged: true }
+        } catch (err) {
+          return { error: errorOf(err), acknowledged: false }
+        }
+      },
 
       configureCallback: async (request) => {
         if (request.brokerId === 0) return { error: 'callback broker id is required' }
@@ -169,7 +198,19 @@ export class BentoPlugin {
         if (!(triggerTypes as readonly string[]).includes(request.type)) {
           return { error: `unknown trigger type "${request.type}"` }
         }
-        return { error: notYet('bento trigger', request.name || request.type) }
+        const handleId = randomUUID()
+        try {
+          const trigger = new BentoTrigger(
+            handleId,
+            request.name || request.type,
+            request.config,
+            this.#context(),
+          )
+          this.#modules.set(handleId, trigger)
+          return { handleId }
+        } catch (err) {
+          return { error: errorOf(err) }
+        }
       },
     })
   }

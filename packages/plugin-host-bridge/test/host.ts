@@ -1,7 +1,7 @@
 // Plays the workflow host at the wire level: starts the plugin executable as go-plugin would,
 // reads the handshake, and gives typed gRPC clients of the plugin's services.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -21,6 +21,35 @@ const packageDir = join(repoRoot, 'packages', 'plugin-host-bridge')
 export function buildBridge(): void {
   const tsc = createRequire(join(packageDir, 'package.json')).resolve('typescript/bin/tsc')
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: packageDir, stdio: 'inherit' })
+}
+
+export const exePath = join(repoRoot, 'apps', 'plugin', 'dist', 'exe', 'workflow-plugin-bento')
+
+/** The newest modification time of the TypeScript sources that go into the executable. */
+function newestSource(): number {
+  let newest = 0
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name)
+      if (entry.isDirectory()) walk(path)
+      else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs)
+    }
+  }
+  for (const pkg of readdirSync(join(repoRoot, 'packages'))) {
+    const src = join(repoRoot, 'packages', pkg, 'src')
+    if (existsSync(src)) walk(src)
+  }
+  walk(join(repoRoot, 'apps', 'plugin', 'src'))
+  return newest
+}
+
+/** The single executable, built (apps/plugin `build:exe`) when missing or older than a source. */
+export function ensureExe(): string {
+  if (!existsSync(exePath) || statSync(exePath).mtimeMs < newestSource()) {
+    const script = join(repoRoot, 'apps', 'plugin', 'scripts', 'build-exe.ts')
+    execFileSync(process.execPath, [script], { cwd: join(repoRoot, 'apps', 'plugin'), stdio: 'inherit' })
+  }
+  return exePath
 }
 
 /** The environment the workflow host gives a plugin (go-plugin's client adds these). */
@@ -43,8 +72,15 @@ export interface Started {
   exited: Promise<Exit>
 }
 
-export function start(env: Record<string, string | undefined>, args: string[] = []): Started {
-  const child = spawn(process.execPath, [pluginMain, ...args], {
+/** How the plugin is started: Node on apps/plugin/src/main.ts (default), or an executable. */
+export const fromSource: readonly string[] = [process.execPath, pluginMain]
+
+export function start(
+  env: Record<string, string | undefined>,
+  args: string[] = [],
+  program: readonly string[] = fromSource,
+): Started {
+  const child = spawn(program[0]!, [...program.slice(1), ...args], {
     env: env as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -76,9 +112,12 @@ export interface Plugin extends Started {
 }
 
 /** Starts the plugin as the host does and waits (up to 30 s) for its handshake line. */
-export async function launch(extraEnv: Record<string, string | undefined> = {}): Promise<Plugin> {
+export async function launch(
+  extraEnv: Record<string, string | undefined> = {},
+  program: readonly string[] = fromSource,
+): Promise<Plugin> {
   const t0 = performance.now()
-  const started = start({ ...process.env, ...hostEnv, ...extraEnv })
+  const started = start({ ...process.env, ...hostEnv, ...extraEnv }, [], program)
   const handshake = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`no handshake in 30 s; stderr: ${started.stderr()}`)),
@@ -131,6 +170,13 @@ export async function callbackServer(
     ),
   )
   return { address, stop: () => server.forceShutdown() }
+}
+
+/** A process's resident set size in MiB (Linux). */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0)
+  return kb / 1024
 }
 
 /** Resolves with the value, or rejects after `ms`. */

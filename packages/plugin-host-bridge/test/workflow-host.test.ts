@@ -1,10 +1,11 @@
-// The plugin loaded by the real workflow host: conformance/host (Go, workflow v0.85.4) starts
-// apps/plugin/src/main.ts through external.ExternalPluginManager and checks what the host sees.
+// The plugin loaded by the real workflow host: conformance/host (Go, workflow v0.85.4) starts the
+// single executable (apps/plugin/dist/exe/workflow-plugin-bento, built here when missing or older
+// than the sources) through external.ExternalPluginManager and checks what the host sees.
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { ensureTool, repoRoot } from '@bento-ts/test-services'
 import { beforeAll, expect, it } from 'vitest'
-import { buildBridge } from './host.ts'
+import { buildBridge, ensureExe } from './host.ts'
 
 interface Summary {
   ok: boolean
@@ -14,14 +15,16 @@ interface Summary {
 }
 
 let harness: string
+let exe: string
 beforeAll(async () => {
   buildBridge()
+  exe = ensureExe()
   // A cold build of the harness (the workflow module and its dependencies) takes a few minutes.
   harness = await ensureTool('workflow-host-harness')
 }, 900_000)
 
 it('loads, runs and shuts down in the workflow host', async () => {
-  const { stdout } = await promisify(execFile)(harness, ['-repo', repoRoot, '-node', process.execPath], {
+  const { stdout } = await promisify(execFile)(harness, ['-repo', repoRoot, '-exe', exe], {
     timeout: 120_000,
     maxBuffer: 64 * 1024 * 1024,
   }).catch((err: { stdout?: string; stderr?: string }) => {
@@ -37,6 +40,13 @@ it('loads, runs and shuts down in the workflow host', async () => {
     expect.arrayContaining([
       'load (handshake, manifest, ConfigureCallback)',
       'step.bento: a dropped message gives {} promptly',
+      'bento.input: every message published to target_topic (CallbackServer publish func)',
+      'bento.input: a refused publish is nacked and redelivered',
+      'bento.output: raw DeliverMessage acknowledged only once the file output wrote',
+      'bento.output: a failed write is not acknowledged',
+      'bento.broker: memory transport publishes back what is delivered',
+      "trigger bento: messages reach the host's TriggerWorkflow",
+      'full engine: an inline bento trigger runs its pipeline (step.bento) per message',
       'shutdown within 2 s, no SIGKILL',
     ]),
   )

@@ -1,0 +1,74 @@
+// The single executable (apps/plugin/dist/exe/workflow-plugin-bento, a Node 24 SEA): a plugin
+// without arguments, the CLI with them. Built here when missing or older than the sources.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { HealthCheckResponse_ServingStatus } from '../src/gen/grpc/health/v1/health_pb.ts'
+import { notAPluginHostMessage } from '../src/goplugin.ts'
+import { ensureExe, hostEnv, launch, rssMiB, start, within } from './host.ts'
+
+let exe: string
+beforeAll(() => {
+  exe = ensureExe()
+}, 300_000)
+
+/** An environment without the host's variables and without Node on PATH. */
+function personEnv(): Record<string, string> {
+  return { HOME: process.env.HOME ?? '/tmp', PATH: '/usr/bin:/bin' }
+}
+
+describe('workflow-plugin-bento, the single executable', () => {
+  it('serves the plugin: handshake time and idle memory', async () => {
+    const times: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const p = await launch({}, [exe])
+      times.push(p.handshakeMs)
+      expect(p.fields.slice(0, 3)).toEqual(['1', '1', 'unix'])
+      expect((await p.health.check({ service: 'plugin' })).status).toBe(
+        HealthCheckResponse_ServingStatus.SERVING,
+      )
+      let rss = 0
+      if (i === 2) {
+        await new Promise((r) => setTimeout(r, 1000))
+        rss = rssMiB(p.child.pid!)
+      }
+      await p.controller.shutdown({}).catch(() => {})
+      expect(await within(2000, p.exited, 'exit after Shutdown')).toEqual({ code: 0, signal: null })
+      p.close()
+      if (i === 2) {
+        times.sort((a, b) => a - b)
+        console.info(
+          `single executable: handshake ${times.map((t) => t.toFixed(0)).join('/')} ms, idle RSS ${rss.toFixed(0)} MiB`,
+        )
+        expect(rss).toBeGreaterThan(0)
+      }
+    }
+  })
+
+  it('without arguments and without the cookie, prints go-plugin text and exits 1', async () => {
+    for (const env of [personEnv(), { ...personEnv(), ...hostEnv, WORKFLOW_PLUGIN: 'wrong' }]) {
+      const s = start(env, [], [exe])
+      expect(await within(10_000, s.exited, 'exit')).toEqual({ code: 1, signal: null })
+      expect(s.stderr()).toBe(notAPluginHostMessage)
+      expect(s.stdout()).toBe('')
+    }
+  })
+
+  it('is the CLI with arguments (blobl, lint, run), even in a host environment', () => {
+    const env = { ...personEnv(), ...hostEnv }
+    const run = (args: string[], input?: string) =>
+      execFileSync(exe, args, { env, encoding: 'utf8', ...(input === undefined ? {} : { input }) })
+    expect(run(['blobl', 'root.b = this.a + 1'], '{"a":1}\n')).toBe('{"b":2}\n')
+    const dir = mkdtempSync(join(tmpdir(), 'sea-cli'))
+    const config = join(dir, 'hello.yaml')
+    writeFileSync(
+      config,
+      'input:\n  generate:\n    mapping: root = "hi " + counter().string()\n    count: 2\n    interval: ""\noutput:\n  stdout: {}\n',
+    )
+    expect(run(['lint', config])).toBe('')
+    expect(run(['run', '-c', config])).toBe('hi 1\nhi 2\n')
+    expect(run(['--version']).trim()).toMatch(/^[0-9]+\.[0-9]+\.[0-9]+$/)
+  })
+})
