@@ -19,6 +19,7 @@ import {
   bytesToString,
   DELETE,
   encodeJSON,
+  jsonEncodeState,
   NOTHING,
   parseJSON,
   stringToBytes,
@@ -114,7 +115,11 @@ export function makePart(input: MessageInput): MessagePart {
   const meta: Meta = new Map()
   if (input.metadata instanceof Map) for (const [k, v] of input.metadata) meta.set(k, v as Value)
   else if (input.metadata)
-    for (const k of Object.keys(input.metadata)) meta.set(k, input.metadata[k] as Value)
+    for (const k of Object.keys(input.metadata)) {
+      const v = input.metadata[k] as Value
+      // Like service.Message.MetaSet (how inputs set metadata): an empty string sets nothing.
+      if (v !== '') meta.set(k, v)
+    }
   return {
     bytes() {
       if (bytes === null) bytes = stringToBytes(text as string)
@@ -186,7 +191,12 @@ export class Executor {
     if (res === NOTHING) content = part.bytes()
     else if (typeof res === 'string') content = stringToBytes(res)
     else if (res instanceof Uint8Array) content = res
-    else content = stringToBytes(encodeJSON(res, false))
+    else {
+      jsonEncodeState.unsupported = false
+      const text = encodeJSON(res, false)
+      // Go's encoder fails on NaN/±Inf and the message is left with an empty payload.
+      content = jsonEncodeState.unsupported ? new Uint8Array(0) : stringToBytes(text)
+    }
     return { content, metadata: outMeta, deleted: false }
   }
 

@@ -691,7 +691,12 @@ function plusOp(l: Value, r: Value, lf: Fn, rf: Fn): Value {
     }
     return float64(s)
   }
-  if (typeof l === 'number' || l instanceof Num) return addOp(l, r, lf, rf)
+  if (typeof l === 'number') return addOp(l, r, lf, rf)
+  if (l instanceof Num) {
+    // Sized Go types (int32(), float32(), ...) are not accepted on the left of `+`.
+    if (l.text !== '' && l.kind !== 'json') throw mismatch('+', lf, rf, l, r)
+    return addOp(l, r, lf, rf)
+  }
   if (typeof l === 'string' || l instanceof Uint8Array) {
     let a: string
     let b: string

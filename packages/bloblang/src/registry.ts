@@ -421,6 +421,26 @@ export function simpleMethod(
   }
 }
 
+/**
+ * A method registered through Bento's public plugin API (RegisterMethodV2): like simpleMethod,
+ * but errors come out as the method returned them, without the target's annotation.
+ */
+export function pluginMethod(
+  name: string,
+  spec: ParamsSpec & { impure?: boolean; description?: string },
+  make: (args: Args) => SimpleMethodImpl,
+): MethodSpec {
+  return {
+    ...spec,
+    name,
+    ctor: (target, args) => {
+      const fn = make(args)
+      const te = target.exec
+      return closure(`method ${name}`, (ctx) => fn(te(ctx), ctx))
+    },
+  }
+}
+
 /** A function with no per-call setup. */
 export function simpleFunction(
   name: string,

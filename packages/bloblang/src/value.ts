@@ -76,6 +76,29 @@ export function float64(f: number): Value {
   return f
 }
 
+/**
+ * A value of one of Go's sized number types (int8..uint32 from `int32()` etc.): an int Num whose
+ * `text` names the type. It behaves as an int64 except where Bento rejects the sized type.
+ */
+export function sizedInt(b: bigint, goType: string): Num {
+  return new Num('int', b, 0, goType)
+}
+
+/** A Go float32 (from `float32()`): a float Num whose `text` is 'float32'. */
+export function float32(f: number): Num {
+  return new Num('float', 0n, Math.fround(f), 'float32')
+}
+
+/** The shortest decimal text that reads back as the same float32. */
+function shortestFloat32(f: number): number {
+  if (!Number.isFinite(f) || f === 0) return f
+  for (let p = 1; p < 17; p++) {
+    const n = Number(f.toPrecision(p))
+    if (Math.fround(n) === f) return n
+  }
+  return f
+}
+
 export function jsonNumber(text: string): Num {
   return new Num('json', 0n, 0, text)
 }
@@ -200,6 +223,8 @@ export function sanitizeJson(text: string): Value {
     if (b <= MAX_I64 && b >= MIN_I64) return int64(b)
   }
   const f = goParseFloat(text)
+  // Out of float64 range: json.Number.Float64 fails and Go keeps the text as a string.
+  if (!Number.isFinite(f)) return text
   return float64(f)
 }
 
@@ -600,7 +625,7 @@ export function numberToString(v: number | Num): string {
     case 'json':
       return v.text
     case 'float':
-      return formatFloatG(v.f)
+      return formatFloatG(v.text === 'float32' ? shortestFloat32(v.f) : v.f)
     default:
       return v.big.toString()
   }
@@ -688,13 +713,24 @@ export function sortedKeys(o: VObject): string[] {
   return keys
 }
 
+/**
+ * Set when encodeJSON met NaN or ±Inf (written as null), which Go's encoder refuses: callers
+ * that must fail like Go reset it before encoding and check it after.
+ */
+export const jsonEncodeState = { unsupported: false }
+
+function unsupportedFloat(): string {
+  jsonEncodeState.unsupported = true
+  return 'null'
+}
+
 /** Serialise like Go's encoding/json (sorted keys, no trailing newline). */
 export function encodeJSON(v: Value | undefined, html: boolean): string {
   switch (typeof v) {
     case 'string':
       return quoteJSONString(v, html)
     case 'number':
-      return Number.isInteger(v) ? String(v) : Number.isFinite(v) ? String(v) : 'null'
+      return Number.isInteger(v) ? String(v) : Number.isFinite(v) ? String(v) : unsupportedFloat()
     case 'boolean':
       return v ? 'true' : 'false'
     case 'undefined':
@@ -713,7 +749,10 @@ export function encodeJSON(v: Value | undefined, html: boolean): string {
   }
   if (v instanceof Num) {
     if (v.kind === 'json') return v.text
-    if (v.kind === 'float') return Number.isFinite(v.f) ? formatFloatJSON(v.f) : 'null'
+    if (v.kind === 'float') {
+      if (!Number.isFinite(v.f)) return unsupportedFloat()
+      return formatFloatJSON(v.text === 'float32' ? shortestFloat32(v.f) : v.f)
+    }
     return v.big.toString()
   }
   if (v instanceof Uint8Array)
@@ -766,7 +805,18 @@ export function parseJSON(text: string): Value {
       // fall through for a Go-style error message
     }
   }
-  return new JSONParser(text).parseDocument()
+  return new JSONParser(text).parseMessage()
+}
+
+/**
+ * One json.Decoder.Decode (Bento's parse_json): the first value of the text, anything after it
+ * ignored; an empty text fails with `EOF`.
+ */
+export function parseJSONFirst(text: string): Value {
+  const p = new JSONParser(text)
+  p.ws()
+  if (p.i >= text.length) p.fail('EOF')
+  return p.value()
 }
 
 /**
@@ -835,8 +885,10 @@ class JSONParser {
   }
 
   unexpected(context: string): never {
-    if (this.i >= this.s.length) this.fail('unexpected end of JSON input')
-    const ch = this.s[this.i] as string
+    if (this.i >= this.s.length) this.fail('unexpected EOF')
+    let ch = this.s[this.i] as string
+    // Go's scanner reports a byte: a non-ASCII character shows as its first UTF-8 byte.
+    if (ch.charCodeAt(0) >= 0x80) ch = String.fromCharCode(stringToBytes(ch)[0] as number)
     this.fail(`invalid character ${goQuoteChar(ch)} ${context}`)
   }
 
@@ -849,17 +901,28 @@ class JSONParser {
     }
   }
 
-  parseDocument(): Value {
+  /**
+   * Bento's message decoding: a json.Decoder reads one value; more text is an error (the next
+   * value's own error, or `message contains multiple valid documents` when it is valid too).
+   */
+  parseMessage(): Value {
     this.ws()
+    if (this.i >= this.s.length) this.fail('EOF')
     const v = this.value()
-    this.ws()
-    if (this.i < this.s.length) this.unexpected('after top-level value')
-    return v
+    for (let n = 0; n < 2; n++) {
+      this.ws()
+      if (this.i >= this.s.length) {
+        if (n === 0) return v
+        break
+      }
+      this.value()
+    }
+    this.fail('message contains multiple valid documents')
   }
 
   value(): Value {
     const s = this.s
-    if (this.i >= s.length) this.fail('unexpected end of JSON input')
+    if (this.i >= s.length) this.fail('unexpected EOF')
     const c = s[this.i]
     switch (c) {
       case '{':
@@ -882,7 +945,7 @@ class JSONParser {
 
   literal<T extends Value>(word: string, v: T): T {
     for (let k = 0; k < word.length; k++) {
-      if (this.i >= this.s.length) this.fail('unexpected end of JSON input')
+      if (this.i >= this.s.length) this.fail('unexpected EOF')
       if (this.s[this.i] !== word[k])
         this.unexpected(`in literal ${word} (expecting ${goQuoteChar(word[k] as string)})`)
       this.i++
@@ -922,7 +985,7 @@ class JSONParser {
     let out = ''
     let start = this.i
     for (;;) {
-      if (this.i >= s.length) this.fail('unexpected end of JSON input')
+      if (this.i >= s.length) this.fail('unexpected EOF')
       const c = s.charCodeAt(this.i)
       if (c === 0x22) {
         out += s.slice(start, this.i)

@@ -3,7 +3,15 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { hostname as osHostname } from 'node:os'
 import { plainErr, typeError } from '../errors.ts'
-import { type Ctx, closure, currentPart, dotPathToSlice, literal, searchPath } from '../query.ts'
+import {
+  type Ctx,
+  closure,
+  currentPart,
+  dotPathToSlice,
+  literal,
+  type MessagePart,
+  searchPath,
+} from '../query.ts'
 import { type FunctionSpec, simpleFunction } from '../registry.ts'
 import { timestampFromUnix } from '../time.ts'
 import {
@@ -19,10 +27,21 @@ import {
   type VObject,
 } from '../value.ts'
 
-function partAt(ctx: Ctx) {
-  const p = currentPart(ctx)
-  if (p === null) throw plainErr('message index out of bounds')
-  return p
+/** Batch.Get: an index outside the batch gives an empty part (no content, no metadata). */
+const EMPTY_PART: MessagePart = {
+  bytes: () => new Uint8Array(0),
+  structured: () => {
+    throw plainErr('target message part does not exist')
+  },
+  metadata: new Map(),
+}
+
+function partAt(ctx: Ctx): MessagePart {
+  const parts = ctx.batch?.parts
+  if (parts === undefined) return EMPTY_PART
+  let i = ctx.index
+  if (i < 0) i += parts.length
+  return parts[i] ?? EMPTY_PART
 }
 
 function nowTimestamp(): Timestamp {
@@ -129,12 +148,13 @@ export const coreFunctions: FunctionSpec[] = [
       if (step === 0) throw plainErr('step must be greater than or less than 0')
       if (step > 0 && start >= stop)
         throw plainErr(`with positive step arg start (${start}) must be < stop (${stop})`)
-      if (step < 0 && start <= stop)
-        throw plainErr(`with negative step arg stop (${stop}) must be < start (${start})`)
+      if (step < 0 && stop > start)
+        throw plainErr(`with negative step arg stop (${stop}) must be <= start (${start})`)
+      // Go sizes the array as (stop-start)/step, truncated.
+      const n = Math.trunc((stop - start) / step)
       return () => {
-        const out: Value[] = []
-        if (step > 0) for (let i = start; i < stop; i += step) out.push(i)
-        else for (let i = start; i > stop; i += step) out.push(i)
+        const out: Value[] = new Array(n)
+        for (let i = 0; i < n; i++) out[i] = start + step * i
         return out
       }
     },
@@ -222,7 +242,7 @@ export const coreFunctions: FunctionSpec[] = [
     (args) => {
       const min = args.int('min')
       const max = args.int('max')
-      if (min > max) throw plainErr(`min (${min}) must be less than or equal to max (${max})`)
+      if (min > max) throw plainErr(`min (${min}) must be smaller or equal than max (${max})`)
       return () => {
         const span = BigInt(max) - BigInt(min) + 1n
         const r = BigInt(`0x${randomBytes(8).toString('hex')}`) % span

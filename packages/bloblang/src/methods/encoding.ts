@@ -1,7 +1,7 @@
 // Parsing, encoding and hashing methods.
 
 import { createHash, createHmac } from 'node:crypto'
-import { plainErr, toQueryError, wrapErr } from '../errors.ts'
+import { plainErr, toQueryError, typeError, wrapErr } from '../errors.ts'
 import { type MethodSpec, simpleMethod } from '../registry.ts'
 import {
   bytesToString,
@@ -14,6 +14,7 @@ import {
   isObject,
   Num,
   parseJSON,
+  parseJSONFirst,
   setKey,
   stringToBytes,
   type Value,
@@ -38,9 +39,63 @@ function encode(scheme: string, b: Uint8Array): string {
       return Buffer.from(b).toString('hex')
     case 'ascii85':
       return ascii85(b)
+    case 'z85':
+      return z85(b)
     default:
       throw plainErr(`unrecognized encoding type: ${scheme}`)
   }
+}
+
+const Z85 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#'
+
+function z85(b: Uint8Array): string {
+  if (b.length % 4 !== 0) throw plainErr('z85: wrongly aligned input data')
+  let out = ''
+  for (let i = 0; i < b.length; i += 4) {
+    let v =
+      (((b[i] as number) << 24) |
+        ((b[i + 1] as number) << 16) |
+        ((b[i + 2] as number) << 8) |
+        (b[i + 3] as number)) >>>
+      0
+    let chunk = ''
+    for (let k = 0; k < 5; k++) {
+      chunk = Z85[v % 85] + chunk
+      v = Math.floor(v / 85)
+    }
+    out += chunk
+  }
+  return out
+}
+
+/** encoding/ascii85 decoding (whitespace skipped, `z` for four zero bytes, short final group). */
+function ascii85Decode(s: string): Uint8Array {
+  const out: number[] = []
+  let v = 0
+  let n = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x0b || c === 0x0c) continue
+    if (c === 0x7a && n === 0) {
+      out.push(0, 0, 0, 0)
+      continue
+    }
+    if (c < 0x21 || c > 0x75) throw plainErr(`illegal ascii85 data at input byte ${i}`)
+    v = v * 85 + (c - 33)
+    n++
+    if (n === 5) {
+      out.push((v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255)
+      v = 0
+      n = 0
+    }
+  }
+  if (n > 0) {
+    if (n === 1) throw plainErr('unexpected EOF')
+    for (let k = n; k < 5; k++) v = v * 85 + 84
+    const bytes = [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255]
+    out.push(...bytes.slice(0, n - 1))
+  }
+  return new Uint8Array(out)
 }
 
 function ascii85(b: Uint8Array): string {
@@ -72,7 +127,14 @@ function decode(scheme: string, s: string): Uint8Array {
   switch (scheme) {
     case 'base64': {
       if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0) {
-        throw plainErr(`illegal base64 data at input byte ${badB64Index(s, /[A-Za-z0-9+/]/)}`)
+        // Go reads through a streaming decoder: whole 4-byte groups are checked first, and a
+        // short group at the end is an unexpected EOF.
+        const full = s.length - (s.length % 4)
+        const head = s.slice(0, full)
+        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(head) || (full < s.length && head.includes('='))) {
+          throw plainErr(`illegal base64 data at input byte ${badB64Index(head, /[A-Za-z0-9+/]/)}`)
+        }
+        throw plainErr('unexpected EOF')
       }
       return new Uint8Array(Buffer.from(s, 'base64'))
     }
@@ -81,8 +143,7 @@ function decode(scheme: string, s: string): Uint8Array {
       return new Uint8Array(Buffer.from(s, 'base64url'))
     case 'hex': {
       if (!/^([0-9a-fA-F]{2})*$/.test(s)) {
-        if (s.length % 2 === 1 && /^[0-9a-fA-F]*$/.test(s))
-          throw plainErr('encoding/hex: odd length hex string')
+        if (s.length % 2 === 1 && /^[0-9a-fA-F]*$/.test(s)) throw plainErr('unexpected EOF')
         const i = s.search(/[^0-9a-fA-F]/)
         throw plainErr(
           `encoding/hex: invalid byte: U+${(s.codePointAt(i) ?? 0).toString(16).toUpperCase().padStart(4, '0')} ${JSON.stringify(s[i]).replace(/"/g, "'")}`,
@@ -90,6 +151,8 @@ function decode(scheme: string, s: string): Uint8Array {
       }
       return new Uint8Array(Buffer.from(s, 'hex'))
     }
+    case 'ascii85':
+      return ascii85Decode(s)
     default:
       throw plainErr(`unrecognized encoding type: ${scheme}`)
   }
@@ -116,6 +179,86 @@ function crc32(b: Uint8Array, poly: number): number {
   for (const x of b) crc = ((t[(crc ^ x) & 0xff] as number) ^ (crc >>> 8)) >>> 0
   return (crc ^ 0xffffffff) >>> 0
 }
+
+const P1 = 11400714785074694791n
+const P2 = 14029467366897019727n
+const P3 = 1609587929392839161n
+const P4 = 9650029242287828579n
+const P5 = 2870177450012600261n
+const M64 = 0xffffffffffffffffn
+
+function rotl64(x: bigint, r: bigint): bigint {
+  return ((x << r) | (x >> (64n - r))) & M64
+}
+
+function xxRound(acc: bigint, lane: bigint): bigint {
+  return (rotl64((acc + lane * P2) & M64, 31n) * P1) & M64
+}
+
+function xxMerge(acc: bigint, v: bigint): bigint {
+  return ((((acc ^ xxRound(0n, v)) * P1) & M64) + P4) & M64
+}
+
+/** XXH64 with seed 0 (not a hot path: BigInt arithmetic is fine). */
+function xxhash64(b: Uint8Array): bigint {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength)
+  const n = b.length
+  let i = 0
+  let h: bigint
+  if (n >= 32) {
+    let v1 = (P1 + P2) & M64
+    let v2 = P2
+    let v3 = 0n
+    let v4 = (M64 + 1n - P1) & M64
+    for (; i + 32 <= n; i += 32) {
+      v1 = xxRound(v1, view.getBigUint64(i, true))
+      v2 = xxRound(v2, view.getBigUint64(i + 8, true))
+      v3 = xxRound(v3, view.getBigUint64(i + 16, true))
+      v4 = xxRound(v4, view.getBigUint64(i + 24, true))
+    }
+    h = (rotl64(v1, 1n) + rotl64(v2, 7n) + rotl64(v3, 12n) + rotl64(v4, 18n)) & M64
+    h = xxMerge(h, v1)
+    h = xxMerge(h, v2)
+    h = xxMerge(h, v3)
+    h = xxMerge(h, v4)
+  } else h = P5
+  h = (h + BigInt(n)) & M64
+  for (; i + 8 <= n; i += 8) {
+    h ^= xxRound(0n, view.getBigUint64(i, true))
+    h = (rotl64(h, 27n) * P1 + P4) & M64
+  }
+  if (i + 4 <= n) {
+    h ^= (BigInt(view.getUint32(i, true)) * P1) & M64
+    h = (rotl64(h, 23n) * P2 + P3) & M64
+    i += 4
+  }
+  for (; i < n; i++) {
+    h ^= (BigInt(b[i] as number) * P5) & M64
+    h = (rotl64(h, 11n) * P1) & M64
+  }
+  h ^= h >> 33n
+  h = (h * P2) & M64
+  h ^= h >> 29n
+  h = (h * P3) & M64
+  h ^= h >> 32n
+  return h
+}
+
+const HASH_ALGOS = new Set([
+  'hmac_sha1',
+  'hmac-sha1',
+  'hmac_sha256',
+  'hmac-sha256',
+  'hmac_sha512',
+  'hmac-sha512',
+  'md5',
+  'sha1',
+  'sha256',
+  'sha512',
+  'crc32',
+  'fnv32',
+  'xxhash64',
+])
 
 function hash(algo: string, key: string | undefined, poly: string, b: Uint8Array): Uint8Array {
   const hmac = (name: string) => {
@@ -144,10 +287,13 @@ function hash(algo: string, key: string | undefined, poly: string, b: Uint8Array
       return new Uint8Array([v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255])
     }
     case 'fnv32': {
+      // FNV-1 (multiply, then xor); Bento returns the sum as decimal digits.
       let h = 0x811c9dc5
       for (const x of b) h = (Math.imul(h, 0x01000193) ^ x) >>> 0
-      return new Uint8Array([h >>> 24, (h >>> 16) & 255, (h >>> 8) & 255, h & 255])
+      return stringToBytes(String(h))
     }
+    case 'xxhash64':
+      return stringToBytes(xxhash64(b).toString())
     default:
       throw plainErr(`unrecognized hash type: ${algo}`)
   }
@@ -257,7 +403,10 @@ export const encodingMethods: MethodSpec[] = [
   simpleMethod('encode', { params: [{ name: 'scheme', type: 'string' }] }, (a) => {
     const scheme = a.string('scheme')
     encode(scheme, new Uint8Array(0))
-    return (v) => encode(scheme, getBytes(v))
+    return (v) => {
+      if (typeof v !== 'string' && !(v instanceof Uint8Array)) throw typeError(v, ['string'])
+      return encode(scheme, getBytes(v))
+    }
   }),
   simpleMethod('decode', { params: [{ name: 'scheme', type: 'string' }] }, (a) => {
     const scheme = a.string('scheme')
@@ -276,7 +425,14 @@ export const encodingMethods: MethodSpec[] = [
       const algo = a.string('algorithm')
       const key = a.optString('key')
       const poly = a.string('polynomial')
-      return (v) => hash(algo, key, poly, getBytes(v))
+      if (!HASH_ALGOS.has(algo)) throw plainErr(`unrecognized hash type: ${algo}`)
+      if (algo.startsWith('hmac') && key === undefined) {
+        throw plainErr(`hash algorithm ${algo} requires a key argument`)
+      }
+      return (v) => {
+        if (typeof v !== 'string' && !(v instanceof Uint8Array)) throw typeError(v, ['string'])
+        return hash(algo, key, poly, getBytes(v))
+      }
     },
   ),
   simpleMethod(
@@ -305,8 +461,13 @@ export const encodingMethods: MethodSpec[] = [
       let parsed: Value
       try {
         parsed = parseJSON(s)
-      } catch (e) {
-        throw wrapErr('failed to parse value as JSON', toQueryError(e))
+      } catch {
+        // json.Decoder.Decode: the first value only, trailing text ignored.
+        try {
+          parsed = parseJSONFirst(s)
+        } catch (e) {
+          throw wrapErr('failed to parse value as JSON', toQueryError(e))
+        }
       }
       // Without use_number Go decodes every number as float64.
       return useNumber ? parsed : numbersToFloat(parsed)

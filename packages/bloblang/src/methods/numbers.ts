@@ -1,13 +1,16 @@
 // Number manipulation methods.
 
 import { plainErr, typeError, wrapErr } from '../errors.ts'
-import { type MethodSpec, simpleMethod } from '../registry.ts'
+import { type MethodSpec, pluginMethod, simpleMethod } from '../registry.ts'
 import {
+  float32,
   float64,
   getNumber,
   int64,
+  isNumber,
   Num,
   sanitize,
+  sizedInt,
   toInt,
   toNumber,
   toUint,
@@ -76,7 +79,7 @@ const INT_LIMITS: Record<string, [bigint, bigint, string]> = {
 }
 
 function intCast(name: string): MethodSpec {
-  return simpleMethod(name, {}, () => (v) => {
+  return pluginMethod(name, {}, () => (v) => {
     if (name === 'int64') {
       const i = toInt(v)
       return typeof i === 'bigint' ? int64(i) : i
@@ -86,7 +89,7 @@ function intCast(name: string): MethodSpec {
     const b = name.startsWith('u') ? toUint(v) : BigInt(toInt(v))
     if (b > hi) throw plainErr(`value is too large to be cast as ${desc}`)
     if (b < lo) throw plainErr(`value is too small to be cast as ${desc}`)
-    return Number(b)
+    return sizedInt(b, name)
   })
 }
 
@@ -94,7 +97,8 @@ export const numberMethods: MethodSpec[] = [
   rounding('ceil', Math.ceil),
   rounding('floor', Math.floor),
   rounding('round', (f) => (f < 0 ? -Math.floor(-f + 0.5) : Math.floor(f + 0.5))),
-  simpleMethod('abs', {}, () => (v) => {
+  pluginMethod('abs', {}, () => (v) => {
+    if (!isNumber(v)) throw typeError(v, ['number', 'integer'])
     const p = numberParts(v)
     if (p.f !== null) return float64(Math.abs(p.f))
     if (p.i !== null) {
@@ -107,15 +111,15 @@ export const numberMethods: MethodSpec[] = [
   minMax('max', (a, b) => a > b),
   minMax('min', (a, b) => a < b),
   ...['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64'].map(intCast),
-  simpleMethod('float64', {}, () => (v) => float64(toNumber(v))),
-  simpleMethod('float32', {}, () => (v) => float64(Math.fround(toNumber(v)))),
+  pluginMethod('float64', {}, () => (v) => float64(toNumber(v))),
+  pluginMethod('float32', {}, () => (v) => float32(toNumber(v))),
   simpleMethod('log', {}, () => (v) => float64(Math.log(getNumber(v)))),
   simpleMethod('log10', {}, () => (v) => float64(Math.log10(getNumber(v)))),
-  simpleMethod('pow', { params: [{ name: 'exponent', type: 'float' }] }, (a) => {
+  pluginMethod('pow', { params: [{ name: 'exponent', type: 'float' }] }, (a) => {
     const e = a.float('exponent')
     return (v) => float64(getNumber(v) ** e)
   }),
-  simpleMethod('sin', {}, () => (v) => float64(Math.sin(getNumber(v)))),
-  simpleMethod('cos', {}, () => (v) => float64(Math.cos(getNumber(v)))),
-  simpleMethod('tan', {}, () => (v) => float64(Math.tan(getNumber(v)))),
+  pluginMethod('sin', {}, () => (v) => float64(Math.sin(getNumber(v)))),
+  pluginMethod('cos', {}, () => (v) => float64(Math.cos(getNumber(v)))),
+  pluginMethod('tan', {}, () => (v) => float64(Math.tan(getNumber(v)))),
 ]

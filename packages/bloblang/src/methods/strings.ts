@@ -1,5 +1,6 @@
 // String manipulation and regular expression methods.
 
+import { RE2JS } from 're2js'
 import { plainErr, typeError } from '../errors.ts'
 import { goUnquote } from '../parser.ts'
 import { type MethodSpec, simpleMethod } from '../registry.ts'
@@ -190,9 +191,35 @@ function queryUnescape(s: string): string {
   return bytesToString(new Uint8Array(bytes))
 }
 
-/** Translate RE2 syntax to a JS RegExp (named groups, inline flags). */
+const GENERAL_CATEGORY = /^(?:Any|[LMNPSZC]|L[ultmo]|M[nce]|N[dlo]|P[cdseifo]|S[mcko]|Z[slp]|C[cfso])$/
+const reCache = new Map<string, RegExp>()
+
+/**
+ * Compile an RE2 pattern to a JS RegExp. The pattern is first checked by re2js (a port of RE2),
+ * so what Go's regexp rejects (lookarounds, backreferences, ...) fails with Go's error text; then
+ * it is translated (named groups, inline flags, Unicode script classes). Results are cached, as
+ * dynamic patterns are compiled per call.
+ */
 export function compileRE2(pattern: string, global = false): RegExp {
-  let src = pattern.replace(/\(\?P</g, '(?<')
+  const key = global ? `g${pattern}` : `-${pattern}`
+  const hit = reCache.get(key)
+  if (hit !== undefined) return hit
+  try {
+    RE2JS.compile(pattern)
+  } catch (e) {
+    const msg = (e as Error).message
+    throw plainErr(msg.startsWith('error parsing regexp') ? msg : `error parsing regexp: ${msg}`)
+  }
+  // Go's \p{Greek} is a script; JS spells it \p{Script=Greek}. \p{^X} is Go's negation.
+  let src = pattern.replace(
+    /(\\+)([pP])\{(\^?)([A-Za-z_]+)\}/g,
+    (m, bs: string, p: string, neg: string, name: string) => {
+      if (bs.length % 2 === 0) return m
+      const letter = neg === '' ? p : p === 'p' ? 'P' : 'p'
+      return `${bs}${letter}{${GENERAL_CATEGORY.test(name) ? name : `Script=${name}`}}`
+    },
+  )
+  src = src.replace(/\(\?P</g, '(?<')
   let flags = 'u'
   const m = /^\(\?([imsU]+)\)/.exec(src)
   if (m) {
@@ -200,15 +227,19 @@ export function compileRE2(pattern: string, global = false): RegExp {
     for (const f of m[1] as string) if (f !== 'U' && !flags.includes(f)) flags += f
   }
   if (global) flags += 'g'
+  let re: RegExp
   try {
-    return new RegExp(src, flags)
+    re = new RegExp(src, flags)
   } catch {
     try {
-      return new RegExp(src, flags.replace('u', ''))
+      re = new RegExp(src, flags.replace('u', ''))
     } catch (e) {
       throw plainErr(`error parsing regexp: ${(e as Error).message}`)
     }
   }
+  if (reCache.size >= 256) reCache.clear()
+  reCache.set(key, re)
+  return re
 }
 
 /** Go's regexp ReplaceAllString template expansion ($1, ${name}). */
@@ -274,7 +305,8 @@ export const stringMethods: MethodSpec[] = [
     (a) => {
       const o = a.string('old')
       const n = a.string('new')
-      return (s) => (o === '' ? s : s.split(o).join(n))
+      // Go's strings.ReplaceAll with an empty old string inserts at every rune boundary.
+      return (s) => (o === '' ? `${n}${Array.from(s).join(n)}${n}` : s.split(o).join(n))
     },
   ),
   stringMethod('trim', { params: [{ name: 'cutset', type: 'string', optional: true }] }, (a) => {
@@ -300,8 +332,8 @@ export const stringMethods: MethodSpec[] = [
   }),
   stringMethod('repeat', { params: [{ name: 'count', type: 'int' }] }, (a) => {
     const n = a.int('count')
-    if (n < 0) throw plainErr('invalid count, must be greater than or equal to zero')
-    return (s) => s.repeat(n)
+    // Bento yields an empty string for a negative count.
+    return (s) => (n < 0 ? '' : s.repeat(n))
   }),
   stringMethod('reverse', {}, () => (s) => Array.from(s).reverse().join('')),
   simpleMethod('format', { variadic: true }, (a) => {

@@ -2,7 +2,7 @@
 
 import { errFrom, plainErr, toQueryError, typeError, wrapErr } from '../errors.ts'
 import { type Ctx, closure, dotPathToSlice, type Fn, searchPath, withValue } from '../query.ts'
-import { type MethodSpec, simpleMethod } from '../registry.ts'
+import { type MethodSpec, pluginMethod, simpleMethod } from '../registry.ts'
 import {
   clone,
   compareValues,
@@ -32,7 +32,7 @@ function testEach(name: string, all: boolean): MethodSpec {
     const q = a.query('test')
     return (v, ctx) => {
       const arr = arrayOrThrow(v)
-      if (arr.length === 0) return all
+      if (arr.length === 0) return false
       for (let i = 0; i < arr.length; i++) {
         let r: Value
         try {
@@ -129,9 +129,25 @@ function lessThan(values: Value[], i: number, j: number): boolean {
   throw wrapErr(`sort element ${i}`, typeError(l, ['number', 'string']))
 }
 
-function sortWith(arr: Value[], less: (i: number, j: number) => boolean): Value[] {
+/**
+ * Sort like Go's sort.Slice: for up to 12 elements that is an insertion sort, so `less` sees the
+ * same (i, j) pairs in the same order and errors name the same element indexes as Bento. Longer
+ * arrays use a stable JS sort (same result for valid input).
+ */
+function sortWith(arr: Value[], less: (values: Value[], i: number, j: number) => boolean): Value[] {
+  const values = arr.slice()
+  if (values.length <= 12) {
+    for (let i = 1; i < values.length; i++) {
+      for (let j = i; j > 0 && less(values, j, j - 1); j--) {
+        const t = values[j] as Value
+        values[j] = values[j - 1] as Value
+        values[j - 1] = t
+      }
+    }
+    return values
+  }
   const idx = arr.map((_, i) => i)
-  idx.sort((x, y) => (less(x, y) ? -1 : less(y, x) ? 1 : 0))
+  idx.sort((x, y) => (less(arr, x, y) ? -1 : less(arr, y, x) ? 1 : 0))
   return idx.map((i) => arr[i] as Value)
 }
 
@@ -211,14 +227,13 @@ export const structuredMethods: MethodSpec[] = [
     const extra = a.all()
     return (v) => [...arrayOrThrow(v), ...extra.map(clone)]
   }),
-  simpleMethod('concat', { variadic: true }, (a) => {
+  pluginMethod('concat', { variadic: true }, (a) => {
     const extra = a.all()
+    // Bento checks the arguments when the method is constructed (per call when dynamic).
+    for (const e of extra) if (!Array.isArray(e)) throw typeError(e, ['array'])
     return (v) => {
       const out = [...arrayOrThrow(v)]
-      extra.forEach((e, i) => {
-        if (!Array.isArray(e)) throw wrapErr(`argument ${i}`, typeError(e, ['array']))
-        out.push(...e)
-      })
+      for (const e of extra) out.push(...(e as Value[]))
       return out
     }
   }),
@@ -318,7 +333,7 @@ export const structuredMethods: MethodSpec[] = [
         .map((el, i) => {
           if (typeof el === 'string') return el
           if (el instanceof Uint8Array) return getString(el)
-          throw wrapErr(`index ${i}`, typeError(el, ['string']))
+          throw wrapErr(`failed to join element ${i}`, typeError(el, ['string']))
         })
         .join(d)
     }
@@ -366,9 +381,10 @@ export const structuredMethods: MethodSpec[] = [
         mergeInto(out, clone(w) as VObject)
         return out
       }
-      if (Array.isArray(v)) return [...v, ...(Array.isArray(w) ? w : [w])] as Value
-      if (Array.isArray(w)) return [v, ...w] as Value
-      return [v, w] as Value
+      if (Array.isArray(v)) return [...v, ...(Array.isArray(w) ? (clone(w) as Value[]) : [clone(w)])] as Value
+      if (!isObject(v)) throw typeError(v, ['object', 'array'])
+      // gabs merges only an object source; anything else leaves the target as it is.
+      return clone(v)
     }
   }),
   simpleMethod('assign', { params: [{ name: 'with', type: 'unknown' }] }, (a) => {
@@ -398,40 +414,45 @@ export const structuredMethods: MethodSpec[] = [
       const q = a.optQuery('compare')
       return closure('method sort', (ctx) => {
         const v = target.exec(ctx)
-        try {
-          const arr = arrayOrThrow(v)
-          if (q === undefined) return sortWith(arr, (i, j) => lessThan(arr, i, j))
-          return sortWith(arr, (i, j) => {
-            const r = q.exec(withValue(ctx, { left: arr[i] as Value, right: arr[j] as Value }))
-            if (typeof r !== 'boolean') throw typeError(r, ['bool'])
-            return r
-          })
-        } catch (e) {
-          throw errFrom(e, target.ann)
-        }
+        if (!Array.isArray(v)) throw typeError(v, ['array'], target.ann)
+        if (q === undefined) return sortWith(v, lessThan)
+        return sortWith(v, (values, i, j) => {
+          const r = q.exec(withValue(ctx, { left: values[i] as Value, right: values[j] as Value }))
+          if (typeof r !== 'boolean') throw typeError(r, ['bool'], 'sort argument')
+          return r
+        })
       })
     },
   },
-  simpleMethod('sort_by', { params: [{ name: 'query', type: 'query' }] }, (a) => {
-    const q = a.query('query')
-    return (v, ctx) => {
-      const arr = arrayOrThrow(v)
-      const keys = arr.map((el, i) => {
-        try {
-          return q.exec(withValue(ctx, el))
-        } catch (e) {
-          throw wrapErr(`sort_by element ${i}`, errFrom(e, q.ann))
+  {
+    name: 'sort_by',
+    params: [{ name: 'query', type: 'query' }],
+    ctor: (target, a) => {
+      const q = a.query('query')
+      return closure('method sort_by', (ctx) => {
+        const v = target.exec(ctx)
+        if (!Array.isArray(v)) throw typeError(v, ['array'], target.ann)
+        // Keys are computed on first use, in Go's comparison order; query errors pass through.
+        const keys = new Map<Value, Value>()
+        const keyOf = (el: Value): Value => {
+          if (keys.has(el)) return keys.get(el) as Value
+          const k = q.exec(withValue(ctx, el))
+          if (typeof el === 'object' && el !== null) keys.set(el, k)
+          return k
         }
+        return sortWith(v, (values, i, j) => {
+          const pair: Value[] = [keyOf(values[i] as Value), keyOf(values[j] as Value)]
+          try {
+            return lessThan(pair, 0, 1)
+          } catch (e) {
+            const qe = toQueryError(e)
+            const at = qe.message.startsWith('sort element 1') ? j : i
+            throw wrapErr(`sort_by element ${at}`, errFrom(qe.cause ?? qe, q.ann))
+          }
+        })
       })
-      return sortWith(arr, (i, j) => {
-        try {
-          return lessThan(keys, i, j)
-        } catch (e) {
-          throw wrapErr(`sort_by element ${i}`, errFrom(toQueryError(e).cause ?? e, q.ann))
-        }
-      })
-    }
-  }),
+    },
+  },
   {
     name: 'sum',
     ctor: (target) =>
