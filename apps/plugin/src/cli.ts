@@ -18,10 +18,10 @@ export const version = '0.0.0'
 const kinds = ['input', 'output', 'processor', 'cache', 'rate_limit', 'buffer'] as const
 
 /** Runs a stream until its input ends or SIGINT/SIGTERM, then drains within shutdown_timeout. */
-async function runConfig(path: string, env: Environment): Promise<number> {
+async function runConfig(path: string, resources: string[], env: Environment): Promise<number> {
   let stream: Awaited<ReturnType<typeof startStreamFromFile>>
   try {
-    stream = await startStreamFromFile(path, env)
+    stream = await startStreamFromFile(path, env, { resources, statusServer: true })
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`Config lint error: ${err.message}\n`)
@@ -97,19 +97,21 @@ export function createCli(env: Environment = standardEnvironment()): Command {
     .version(version, '-v, --version')
     .enablePositionalOptions()
     .option('-c, --config <path>', 'a stream config to run')
-    .action(async (options: { config?: string }) => {
+    .option('-r, --resources <paths...>', 'files of resources (caches, rate limits, …) to add')
+    .action(async (options: { config?: string; resources?: string[] }) => {
       if (options.config === undefined) {
         program.help({ error: true })
       }
-      process.exitCode = await runConfig(options.config!, env)
+      process.exitCode = await runConfig(options.config!, options.resources ?? [], env)
     })
 
   program
     .command('run')
     .description('run a stream config')
     .requiredOption('-c, --config <path>', 'the stream config')
-    .action(async (options: { config: string }) => {
-      process.exitCode = await runConfig(options.config, env)
+    .option('-r, --resources <paths...>', 'files of resources (caches, rate limits, …) to add')
+    .action(async (options: { config: string; resources?: string[] }) => {
+      process.exitCode = await runConfig(options.config, options.resources ?? [], env)
     })
 
   program

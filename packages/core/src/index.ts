@@ -29,11 +29,20 @@ export {
   findPlugin,
   pluginNames,
 } from './environment.ts'
+export { type StatusServer, startStatusServer } from './http-server.ts'
 export { createLogger, type Logger, silentLogger } from './logger.ts'
 export { type Batch, Message } from './message.ts'
 export { createMetrics, type Metrics } from './metrics.ts'
 export { autoReplayNacks } from './replay.ts'
-export { lintStreamConfig, loadStreamConfig, type Stream, startStream, startStreamFromFile } from './run.ts'
+export {
+  lintStreamConfig,
+  loadResources,
+  loadStreamConfig,
+  type Stream,
+  startStream,
+  startStreamFromFile,
+  withResources,
+} from './run.ts'
 export { batchingField, type Sink } from './sink.ts'
 export { type ComponentSpec, componentSchema, defaultsOf, type FieldSpec, field } from './spec.ts'
 export { standardEnvironment, standardPlugins } from './standard.ts'

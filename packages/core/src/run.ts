@@ -4,6 +4,7 @@ import { createBuilder } from './build.ts'
 import { ConfigError, type ConfigProblem, parseConfig } from './config.ts'
 import { parseDuration } from './duration.ts'
 import type { Environment } from './environment.ts'
+import { startStatusServer } from './http-server.ts'
 import { createLogger, type Logger, type LoggerConfig } from './logger.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { type RunningStream, runStream } from './stream.ts'
@@ -35,6 +36,48 @@ export interface Stream extends RunningStream {
 export interface StartOptions {
   logger?: Logger
   metrics?: Metrics
+  /**
+   * Serve the config's `http` block (/ping, /ready, /metrics). The CLI does; streams embedded in
+   * another program (the workflow plugin runs many) leave the port to their host.
+   */
+  statusServer?: boolean
+}
+
+const resourceKeys = [
+  'input_resources',
+  'processor_resources',
+  'output_resources',
+  'cache_resources',
+  'rate_limit_resources',
+] as const
+
+/** Reads a resources file (`-r`): only the *_resources lists of a stream config. */
+export function loadResources(
+  text: string,
+  env: Environment,
+  options: LoadOptions = {},
+): Partial<StreamConfig> {
+  const fields = streamFields.filter((f) => (resourceKeys as readonly string[]).includes(f.name))
+  const { config, problems } = parseConfig(text, fields, env, options)
+  if (problems.length > 0) throw new ConfigError(problems)
+  return config as Partial<StreamConfig>
+}
+
+/** Adds resources files to a config; a label declared twice is an error naming both places. */
+export function withResources(config: StreamConfig, extra: Partial<StreamConfig>[]): StreamConfig {
+  const merged = { ...config }
+  for (const key of resourceKeys) {
+    const all = [...config[key], ...extra.flatMap((r) => r[key] ?? [])]
+    const seen = new Map<string, string>()
+    for (const c of all) {
+      const earlier = seen.get(c.label)
+      if (earlier !== undefined)
+        throw new Error(`${key}: label "${c.label}" is declared twice (${earlier} and ${c.path})`)
+      seen.set(c.label, c.path)
+    }
+    merged[key] = all
+  }
+  return merged
 }
 
 /** Builds every component of a checked config and starts the stream. */
@@ -59,7 +102,16 @@ export async function startStream(
     logger,
     metrics,
   })
-  const done = running.done.finally(() => built.close())
+  let ready = true
+  const server =
+    options.statusServer === true
+      ? await startStatusServer(config.http, metrics, logger, () => ready)
+      : undefined
+  const done = running.done.finally(async () => {
+    ready = false
+    await built.close()
+    await server?.close()
+  })
   return {
     config,
     logger,
@@ -70,6 +122,7 @@ export async function startStream(
       return running.inFlight
     },
     stop: async (timeoutMs) => {
+      ready = false
       await running.stop(timeoutMs)
       await done
     },
@@ -80,8 +133,11 @@ export async function startStream(
 export async function startStreamFromFile(
   path: string,
   env: Environment,
-  options: StartOptions & LoadOptions = {},
+  options: StartOptions & LoadOptions & { resources?: string[] } = {},
 ) {
   const config = loadStreamConfig(readFileSync(path, 'utf8'), env, { ...options, file: path })
-  return startStream(config, env, options)
+  const extra = (options.resources ?? []).map((file) =>
+    loadResources(readFileSync(file, 'utf8'), env, { ...options, file }),
+  )
+  return startStream(withResources(config, extra), env, options)
 }

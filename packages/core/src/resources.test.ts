@@ -1,0 +1,26 @@
+import { expect, test } from 'vitest'
+import { loadResources, loadStreamConfig, withResources } from './run.ts'
+import { standardEnvironment } from './standard.ts'
+
+const env = standardEnvironment()
+
+test('a resources file adds its resources to the stream config', () => {
+  const config = loadStreamConfig('output:\n  drop: {}\n', env, { vars: {} })
+  const extra = loadResources('cache_resources:\n  - label: seen\n    memory: {}\n', env, { vars: {} })
+  const merged = withResources(config, [extra])
+  expect(merged.cache_resources.map((c) => [c.label, c.type])).toEqual([['seen', 'memory']])
+})
+
+test('a label declared twice is an error naming both places', () => {
+  const config = loadStreamConfig('cache_resources:\n  - label: seen\n    memory: {}\n', env, { vars: {} })
+  const extra = loadResources('cache_resources:\n  - label: seen\n    lru: {}\n', env, { vars: {} })
+  expect(() => withResources(config, [extra])).toThrow(
+    'cache_resources: label "seen" is declared twice (cache_resources.0.memory and cache_resources.0.lru)',
+  )
+})
+
+test('a resources file accepts only resources, with positions on problems', () => {
+  expect(() => loadResources('input:\n  stdin: {}\n', env, { file: 'res.yaml', vars: {} })).toThrow(
+    'res.yaml:1:1: input: field input is not recognised',
+  )
+})
