@@ -7,6 +7,7 @@
 // failed. Usage:
 //
 //	workflow-host-harness -repo /path/to/bento-ts [-node /path/to/node] [-json]
+//	workflow-host-harness -bench [-exe plugin] [-manifest plugin.json] [-steps 10000] …  (bench.go)
 package main
 
 import (
@@ -92,9 +93,32 @@ func main() {
 	node := flag.String("node", "", "fallback: run apps/plugin/src/main.ts on this Node 24 through a shell shim instead of the single executable")
 	descriptors := flag.Bool("descriptors", false,
 		"print the host's wire contracts (FileDescriptorProtos as protojson, one per line) and exit")
+	bench := flag.Bool("bench", false, "bench mode (bench.go): time the plugin executable -exe in the host, JSON on stdout")
+	manifest := flag.String("manifest", "", "bench: the plugin.json to install beside -exe (default <repo>/apps/plugin/plugin.json)")
+	steps := flag.Int("steps", 10000, "bench: step.bento round trips per measurement")
+	deliveries := flag.Int("deliveries", 10000, "bench: DeliverMessage calls per bento.output measurement")
+	handshakes := flag.Int("handshakes", 6, "bench: spawns timed to the handshake line")
+	loads := flag.Int("loads", 3, "bench: LoadPlugin calls (fresh managers)")
+	concurrency := flag.Int("concurrency", 8, "bench: DeliverMessage calls in flight, besides one at a time")
+	mapping := flag.String("mapping", "root.output = this.input.uppercase()", "bench: the step.bento mapping (must give output HELLO for input hello)")
+	verbose := flag.Bool("v", false, "bench: the host log on stderr")
 	flag.Parse()
 	if *descriptors {
 		os.Exit(dumpDescriptors())
+	}
+	if *bench {
+		root, _ := filepath.Abs(*repo)
+		o := benchOptions{
+			exe: *exe, manifest: *manifest, steps: *steps, deliveries: *deliveries, handshakes: *handshakes,
+			loads: *loads, concurrency: *concurrency, stepMapping: *mapping, verbose: *verbose,
+		}
+		if o.exe == "" {
+			o.exe = filepath.Join(root, "apps", "plugin", "dist", "exe", pluginDirName)
+		}
+		if o.manifest == "" {
+			o.manifest = filepath.Join(root, "apps", "plugin", "plugin.json")
+		}
+		os.Exit(runBench(o))
 	}
 	os.Exit(runAll(*repo, *exe, *node))
 }
