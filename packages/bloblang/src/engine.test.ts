@@ -1,7 +1,7 @@
 // Behaviour checks against outputs recorded from Bento v1.20.0 (the Go oracle).
 
 import { describe, expect, it } from 'vitest'
-import { BloblangExecError, BloblangParseError, parse } from './index.ts'
+import { BloblangExecError, BloblangParseError, parse, toStringValue } from './index.ts'
 
 type Expectation = { result: string } | { error: string } | { parse: string; detail: string }
 
@@ -118,6 +118,116 @@ const CASES: [string, string, Expectation][] = [
     },
   ],
   ['root = this.a * 100', '{"a":123456789012345678}', { result: '-6101065172474983816' }],
+  // Go url.Parse, strconv.ParseFloat, x/text title casing, html.UnescapeString, encoding/csv
+  // field counts and slice bounds (recorded from the oracle).
+  [
+    'root = this.u.parse_url()',
+    '{"u":"https://user:p%40ss@example.com:8080/a%2Fb/c d?x=1&y=%20#frag%20x"}',
+    {
+      result:
+        '{"fragment":"frag x","host":"example.com:8080","opaque":"","path":"/a/b/c d","raw_fragment":"","raw_path":"/a%2Fb/c d","raw_query":"x=1&y=%20","scheme":"https","user":{"name":"user","password":"p@ss"}}',
+    },
+  ],
+  [
+    'root = this.u.parse_url()',
+    '{"u":"http://a b.com/"}',
+    {
+      error:
+        'failed assignment (line 1): field `this.u`: parse "http://a b.com/": invalid character " " in host name',
+    },
+  ],
+  [
+    'root = this.u.parse_url()',
+    '{"u":"http://host:abc/"}',
+    {
+      error:
+        'failed assignment (line 1): field `this.u`: parse "http://host:abc/": invalid port ":abc" after host',
+    },
+  ],
+  [
+    'root = this.u.parse_url()',
+    '{"u":"http://[fe80::1%25en0]:80/x"}',
+    {
+      result:
+        '{"fragment":"","host":"[fe80::1%en0]:80","opaque":"","path":"/x","raw_fragment":"","raw_path":"","raw_query":"","scheme":"http"}',
+    },
+  ],
+  [
+    'root = this.u.parse_url()',
+    '{"u":"http://[zz]/"}',
+    {
+      error:
+        'failed assignment (line 1): field `this.u`: parse "http://[zz]/": invalid host: ParseAddr("zz"): unable to parse IP',
+    },
+  ],
+  [
+    'root = this.u.parse_url()',
+    '{"u":"http://x/\u00e9?q#\u00e9"}',
+    {
+      result:
+        '{"fragment":"\u00e9","host":"x","opaque":"","path":"/\u00e9","raw_fragment":"\u00e9","raw_path":"/\u00e9","raw_query":"q","scheme":"http"}',
+    },
+  ],
+  ['root = this.a.number()', '{"a":"0x1p4"}', { result: '16' }],
+  ['root = this.a.number()', '{"a":"0x_1p4"}', { result: '16' }],
+  [
+    'root = this.a.number()',
+    '{"a":"1__0"}',
+    {
+      error: 'failed assignment (line 1): field `this.a`: strconv.ParseFloat: parsing "1__0": invalid syntax',
+    },
+  ],
+  ['root = this.s.capitalize()', '{"s": "1st place_winner x.y.z"}', { result: '1St Place_winner X.y.z' }],
+  [
+    'root = this.s.capitalize()',
+    '{"s": "\\u03a3\\u0391\\u03a3 \\u039f\\u0394\\u039f\\u03a3"}',
+    { result: '\u03a3\u03b1\u03c2 \u039f\u03b4\u03bf\u03c2' },
+  ],
+  [
+    'root = this.s.capitalize()',
+    '{"s": "\\u65e5\\u672c\\u8a9eabc abc\\u65e5\\u672c"}',
+    { result: '\u65e5\u672c\u8a9eAbc Abc\u65e5\u672c' },
+  ],
+  [
+    'root = this.s.unescape_html()',
+    '{"s": "&#x41;&#65&#x;&#;&#0;&#128;&#x80;&#150;&#xD800;&#x110000;&#99999999999;"}',
+    { result: 'AA\ufffd&#;\ufffd\u20ac\u20ac\u2013\ufffd\ufffd\ufffd' },
+  ],
+  [
+    'root = this.s.unescape_html()',
+    '{"s": "&copy2023 &copy=x &foo; &am &a"}',
+    { result: '\u00a92023 \u00a9=x &foo; &am &a' },
+  ],
+  [
+    'root = this.s.parse_csv()',
+    '{"s":"a,b\\n\\n\\"x\\ny\\",2\\n1"}',
+    { error: 'failed assignment (line 1): field `this.s`: record on line 5: wrong number of fields' },
+  ],
+  [
+    'root = this.s.parse_csv()',
+    '{"s":"a,b\\n\\n1,2\\n3,x\\"y"}',
+    {
+      error:
+        'failed assignment (line 1): field `this.s`: parse error on line 4, column 4: bare " in non-quoted-field',
+    },
+  ],
+  [
+    'root = this.s.parse_csv()',
+    '{"s":""}',
+    { error: 'failed assignment (line 1): field `this.s`: zero records were parsed' },
+  ],
+  [
+    'root = this.s.number()',
+    '{"s":"0x10"}',
+    {
+      error: 'failed assignment (line 1): field `this.s`: strconv.ParseFloat: parsing "0x10": invalid syntax',
+    },
+  ],
+  [
+    'root = [this.a[1:1], "h\u00e9llo"[3:1]]',
+    '{"a":[1,2]}',
+    { error: 'failed assignment (line 1): lower slice bound (3) must be lower than upper (1)' },
+  ],
 ]
 
 function run(mapping: string, input: string): Expectation {
@@ -142,6 +252,36 @@ describe('mappings behave like Bento', () => {
       expect(run(mapping, input)).toEqual(want)
     })
   }
+
+  it('metadata objects stringify without HTML escaping, .string() escapes', () => {
+    const out = parse('root.a = meta("o")\nroot.b = @o.string()\nmeta p = {"x": "<y>"}').apply({
+      content: '{}',
+      metadata: { o: { a: '<x>' } },
+    })
+    expect(new TextDecoder().decode(out.content)).toBe(
+      '{"a":"{\\"a\\":\\"<x>\\"}","b":"{\\"a\\":\\"\\\\u003cx\\\\u003e\\"}"}',
+    )
+    expect(toStringValue(out.metadata.get('p'))).toBe('{"x":"<y>"}')
+  })
+
+  it('counter(set:) peeks with null, resets to a number, reports a bad set value', () => {
+    const exe = parse('root = counter(set: if this.exists("s") { this.s })')
+    const step = (s: string) => {
+      try {
+        return new TextDecoder().decode(exe.apply({ content: s }).content)
+      } catch (e) {
+        return (e as Error).message
+      }
+    }
+    expect(['{}', '{}', '{"s":null}', '{"s":10}', '{}', '{"s":"x"}'].map(step)).toEqual([
+      '1',
+      '2',
+      '2',
+      '10',
+      '11',
+      'failed assignment (line 1): failed to resolve set argument: expected number value, got string ("x")',
+    ])
+  })
 
   it('parse errors carry the line/char prefix in the message', () => {
     expect(() => parse('root = this\nroot.a =1')).toThrow('line 2 char 9: expected whitespace')

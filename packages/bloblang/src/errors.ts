@@ -114,6 +114,13 @@ export class NoContextError extends QueryError {
   }
 }
 
+/** The JS stack ran out (deep recursion that Bento's own limits would have stopped). */
+export class StackOverflowError extends PlainError {
+  constructor() {
+    super('maximum call stack size exceeded, this could be due to unbounded recursion')
+  }
+}
+
 export function plainErr(msg: string): PlainError {
   return new PlainError(msg)
 }
@@ -125,9 +132,8 @@ export function wrapErr(prefix: string, err: unknown): WrappedError {
 /** Any thrown thing as a QueryError (JS runtime errors keep their message). */
 export function toQueryError(e: unknown): QueryError {
   if (e instanceof QueryError) return e
-  if (e instanceof RangeError && /call stack/i.test(e.message)) {
-    return new PlainError('maximum call stack size exceeded, this could be due to unbounded recursion')
-  }
+  // No regular expression here: this runs right at the edge of an exhausted stack.
+  if (e instanceof RangeError && e.message.includes('call stack')) return new StackOverflowError()
   if (e instanceof Error) return new PlainError(e.message)
   return new PlainError(String(e))
 }

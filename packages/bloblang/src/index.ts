@@ -40,11 +40,12 @@ export {
   encodeJSONIndent,
   float64,
   int64,
+  metaToString,
+  metaToString as toStringValue,
   NOTHING,
   Num,
   parseJSON,
   Timestamp,
-  toStringValue,
   typeOf,
   uint64,
 } from './value.ts'

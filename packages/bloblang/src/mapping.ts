@@ -1,7 +1,7 @@
 // Mapping statements and the executor (Bento's mapping package): assignments to root paths,
 // variables and metadata, root-level if statements, and named maps run by `apply`.
 
-import { findError, plainErr, QueryError, toQueryError, wrapErr } from './errors.ts'
+import { findError, plainErr, QueryError, StackOverflowError, toQueryError, wrapErr } from './errors.ts'
 import { lineAndCol } from './parser.ts'
 import {
   type Ctx,
@@ -309,9 +309,13 @@ export function newExecutor(
         try {
           st.exec(inner, a)
         } catch (e) {
-          const qe = toQueryError(e)
+          let qe = toQueryError(e)
           const inner = findError(qe, FailedAssignmentError)
           if (inner !== null) throw inner
+          // The JS stack is smaller than Bento's map stack limit: report deep map recursion the
+          // way Bento's limit would (an error thrown here again is handled one level up).
+          if (findError(qe, StackOverflowError) !== null)
+            qe = plainErr(new StackError(annotation, maxStacks).message)
           throw new FailedAssignmentError(exe.lineOf(st), qe)
         }
       }

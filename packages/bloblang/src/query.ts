@@ -407,6 +407,8 @@ export function sliceFn(target: Fn, start: Fn | null, end: Fn | null, step: Fn |
     const e = bound(end, ctx, 'slice end bound')
     const st = bound(step, ctx, 'slice step')
     if (st === 0) throw plainErr('slice step cannot be zero')
+    if (st === null && s !== null && e !== null && s > e)
+      throw plainErr(`lower slice bound (${s}) must be lower than upper (${e})`)
     const pick = <T>(items: T[]): T[] => {
       const [a, b, k] = normalizeSliceBounds(items.length, s, e, st)
       const out: T[] = []
@@ -570,9 +572,17 @@ function mismatch(op: Op, lf: Fn, rf: Fn, l: Value, r: Value): MismatchError {
   return new MismatchError(OP_NAME[op], typeOf(l), lf.ann, typeOf(r), rf.ann)
 }
 
-/** Bento sanitises operands first here (ISanitize): timestamps are reported as strings. */
+/**
+ * Bento sanitises operands first here (ISanitize): timestamps are reported as strings, and so
+ * are JSON numbers out of float64 range (json.Number.Float64 fails).
+ */
 function numMismatch(op: Op, lf: Fn, rf: Fn, l: Value, r: Value): MismatchError {
-  return mismatch(op, lf, rf, l instanceof Timestamp ? '' : l, r instanceof Timestamp ? '' : r)
+  return mismatch(op, lf, rf, sanitizedForType(l), sanitizedForType(r))
+}
+
+function sanitizedForType(v: Value): Value {
+  if (v instanceof Timestamp) return ''
+  return v instanceof Num && v.kind === 'json' ? sanitize(v) : v
 }
 
 /**

@@ -501,18 +501,47 @@ export function goParseFloat(s: string): number {
 
 /** strconv.ParseFloat(s, 64) with Go's error message. */
 export function parseGoFloat(s: string): number {
-  const t = s.replace(/_/g, '')
-  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) || /^0[xX]/.test(t)) {
-    const f = Number(t)
-    if (!Number.isNaN(f)) {
-      if (!Number.isFinite(f)) throw plainErr(`strconv.ParseFloat: parsing ${goQuote(s)}: value out of range`)
-      return f
+  let t = s
+  if (s.includes('_')) {
+    if (!underscoresOK(s)) throw floatSyntaxErr(s)
+    t = s.replace(/_/g, '')
+  }
+  let f: number | undefined
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) f = Number(t)
+  else {
+    // Hex floats need a p exponent (a bare 0x10 is invalid syntax, as in Go).
+    const m = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)$/.exec(t)
+    if (m !== null && (m[2] !== '' || (m[3] ?? '') !== '')) {
+      const frac = m[3] ?? ''
+      const mant = Number(BigInt(`0x0${m[2]}${frac}`))
+      f = mant * 2 ** (Number(m[4]) - 4 * frac.length)
+      if (m[1] === '-') f = -f
     }
+  }
+  if (f !== undefined && !Number.isNaN(f)) {
+    if (!Number.isFinite(f)) throw plainErr(`strconv.ParseFloat: parsing ${goQuote(s)}: value out of range`)
+    return f
   }
   const low = t.toLowerCase()
   if (/^[+-]?(inf|infinity)$/.test(low)) return low.startsWith('-') ? -Infinity : Infinity
   if (low === 'nan') return Number.NaN
-  throw plainErr(`strconv.ParseFloat: parsing ${goQuote(s)}: invalid syntax`)
+  throw floatSyntaxErr(s)
+}
+
+function floatSyntaxErr(s: string) {
+  return plainErr(`strconv.ParseFloat: parsing ${goQuote(s)}: invalid syntax`)
+}
+
+/** Go's underscoreOK: each `_` sits between digits (or right after a 0x/0b/0o prefix). */
+function underscoresOK(s: string): boolean {
+  const hex = /^[+-]?0[xX]/.test(s)
+  const digit = hex ? /[0-9a-fA-F]/ : /[0-9]/
+  for (let i = s.indexOf('_'); i >= 0; i = s.indexOf('_', i + 1)) {
+    const prev = s[i - 1] ?? ''
+    const afterPrefix = /^[+-]?0[xXbBoO]$/.test(s.slice(0, i))
+    if (!(digit.test(prev) || afterPrefix) || !digit.test(s[i + 1] ?? '')) return false
+  }
+  return true
 }
 
 /** Go's IToNumber: numbers or strings parsed as floats. */
@@ -644,6 +673,14 @@ export function toStringValue(v: Value | undefined): string {
   if (v instanceof Uint8Array) return bytesToString(v)
   if (v instanceof Timestamp) return formatRFC3339Nano(v)
   return encodeJSON(v, true)
+}
+
+/**
+ * Bento's message metadata string form (message.metaToString): like IToString, but structured
+ * values are JSON without HTML escaping. What outputs, `meta()` and `root_meta()` see.
+ */
+export function metaToString(v: Value | undefined): string {
+  return typeof v === 'string' ? v : isObject(v) || Array.isArray(v) ? encodeJSON(v, false) : toStringValue(v)
 }
 
 /** Go's IToBytes. */

@@ -2,7 +2,7 @@
 
 import { randomBytes, randomUUID } from 'node:crypto'
 import { hostname as osHostname } from 'node:os'
-import { plainErr, typeError } from '../errors.ts'
+import { plainErr, wrapErr } from '../errors.ts'
 import {
   type Ctx,
   closure,
@@ -18,11 +18,11 @@ import {
   bytesToString,
   DELETE,
   formatRFC3339Nano,
-  getNumber,
+  getIntNumber,
   int64,
+  metaToString,
   NOTHING,
   type Timestamp,
-  toStringValue,
   type Value,
   type VObject,
 } from '../value.ts'
@@ -93,11 +93,11 @@ export const coreFunctions: FunctionSpec[] = [
       if (key !== '') {
         const v = meta.get(key)
         if (v === undefined) return null
-        const s = toStringValue(v)
+        const s = metaToString(v)
         return s === '' ? null : s
       }
       const out: VObject = {}
-      for (const [k, v] of meta) out[k] = toStringValue(v)
+      for (const [k, v] of meta) out[k] = metaToString(v)
       return out
     }
   }),
@@ -108,11 +108,11 @@ export const coreFunctions: FunctionSpec[] = [
       if (key !== '') {
         const v = ctx.meta.get(key)
         if (v === undefined) return null
-        const s = toStringValue(v)
+        const s = metaToString(v)
         return s === '' ? null : s
       }
       const out: VObject = {}
-      for (const [k, v] of ctx.meta) out[k] = toStringValue(v)
+      for (const [k, v] of ctx.meta) out[k] = metaToString(v)
       return out
     }
   }),
@@ -263,25 +263,48 @@ export const coreFunctions: FunctionSpec[] = [
       const minFn = args.query('min')
       const maxFn = args.query('max')
       const setFn = args.optQuery('set')
-      let value: number | null = null
+      // Bento resolves min/max once; the counter holds the last yielded value (min-1 at first).
+      let minimum = 0
+      let maximum = 0
+      let i: number | null = null
       return (ctx) => {
-        const mn = getNumber(minFn.exec(ctx))
-        const mx = getNumber(maxFn.exec(ctx))
+        if (i === null) {
+          try {
+            minimum = getIntNumber(minFn.exec(ctx))
+          } catch (e) {
+            throw wrapErr('failed to resolve min argument', e)
+          }
+          if (minimum < 0) throw plainErr(`min argument must be >0, got ${minimum}`)
+          try {
+            maximum = getIntNumber(maxFn.exec(ctx))
+          } catch (e) {
+            throw wrapErr('failed to resolve max argument', e)
+          }
+          if (maximum < 0 || maximum <= minimum)
+            throw plainErr(`max argument must be >0 and >min, got ${maximum}`)
+          i = minimum - 1
+        }
         if (setFn !== undefined) {
-          const s = setFn.exec(ctx)
-          if (s !== null && s !== NOTHING) {
-            if (s === DELETE) {
-              value = null
-              return mn
+          let s: Value
+          try {
+            s = setFn.exec(ctx)
+          } catch (e) {
+            throw wrapErr('failed to resolve set argument', e)
+          }
+          if (s === null) return i
+          if (s === DELETE) i = minimum - 1
+          else if (s !== NOTHING) {
+            try {
+              i = getIntNumber(s)
+            } catch (e) {
+              throw wrapErr('failed to resolve set argument', e)
             }
-            if (typeof s !== 'number') throw typeError(s, ['number'])
-            value = s
-            return s
+            return i
           }
         }
-        if (value === null || value >= mx) value = mn
-        else value++
-        return value
+        const v = i + 1
+        i = v >= maximum ? minimum - 1 : v
+        return v
       }
     },
   ),

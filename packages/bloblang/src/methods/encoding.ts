@@ -20,6 +20,7 @@ import {
   type Value,
   type VObject,
 } from '../value.ts'
+import { parseURL } from './url.ts'
 
 function b64(buf: Uint8Array, url: boolean, raw: boolean): string {
   let s = Buffer.from(buf).toString(url ? 'base64url' : 'base64')
@@ -299,34 +300,6 @@ function hash(algo: string, key: string | undefined, poly: string, b: Uint8Array
   }
 }
 
-/** Go's url.Parse output as Bento's parse_url object. */
-function parseURL(s: string): VObject {
-  let u: URL
-  try {
-    u = new URL(s)
-  } catch {
-    throw plainErr(`parse ${JSON.stringify(s)}: invalid URL`)
-  }
-  const out: VObject = {
-    scheme: u.protocol.replace(/:$/, ''),
-    opaque: '',
-    host: u.host,
-    path: decodeURIComponent(
-      u.pathname === '/' && !/^[a-z][a-z0-9+.-]*:\/\/[^/]*\//i.test(s) ? '' : u.pathname,
-    ),
-    raw_path: '',
-    raw_query: u.search.replace(/^\?/, ''),
-    fragment: decodeURIComponent(u.hash.replace(/^#/, '')),
-    raw_fragment: '',
-  }
-  if (u.username !== '') {
-    const user: VObject = { name: decodeURIComponent(u.username) }
-    if (u.password !== '') user.password = decodeURIComponent(u.password)
-    out.user = user
-  }
-  return out
-}
-
 /** encoding/csv reader with header row handling. */
 function parseCSV(s: string, header: boolean, delim: string, lazy: boolean): Value {
   const rows: string[][] = []
@@ -335,6 +308,18 @@ function parseCSV(s: string, header: boolean, delim: string, lazy: boolean): Val
   let i = 0
   let inQuotes = false
   let fieldStart = true
+  // Physical line numbers (Go counts blank lines and newlines inside quotes too); like
+  // encoding/csv with FieldsPerRecord 0, every record needs the first record's field count.
+  let line = 1
+  let recLine = 1
+  let fields = -1
+  const endRecord = (): void => {
+    if (!(row.length === 1 && row[0] === '')) {
+      if (fields === -1) fields = row.length
+      else if (row.length !== fields) throw plainErr(`record on line ${recLine}: wrong number of fields`)
+    }
+    rows.push(row)
+  }
   while (i < s.length) {
     const c = s[i] as string
     if (inQuotes) {
@@ -348,6 +333,7 @@ function parseCSV(s: string, header: boolean, delim: string, lazy: boolean): Val
         i++
         continue
       }
+      if (c === '\n') line++
       field += c
       i++
       continue
@@ -367,16 +353,17 @@ function parseCSV(s: string, header: boolean, delim: string, lazy: boolean): Val
     }
     if (c === '\n' || (c === '\r' && s[i + 1] === '\n')) {
       row.push(field)
-      rows.push(row)
+      endRecord()
       row = []
       field = ''
       fieldStart = true
       i += c === '\r' ? 2 : 1
+      recLine = ++line
       continue
     }
     if (c === '"' && !lazy)
       throw plainErr(
-        `parse error on line ${rows.length + 1}, column ${row.join(delim).length + field.length + 2}: bare " in non-quoted-field`,
+        `parse error on line ${line}, column ${row.join(delim).length + field.length + 2}: bare " in non-quoted-field`,
       )
     field += c
     fieldStart = false
@@ -384,9 +371,10 @@ function parseCSV(s: string, header: boolean, delim: string, lazy: boolean): Val
   }
   if (field !== '' || row.length > 0) {
     row.push(field)
-    rows.push(row)
+    endRecord()
   }
   const nonEmpty = rows.filter((r) => !(r.length === 1 && r[0] === ''))
+  if (nonEmpty.length === 0) throw plainErr('zero records were parsed')
   if (!header) return nonEmpty
   const [head, ...body] = nonEmpty
   if (head === undefined) return []

@@ -1,5 +1,6 @@
 // String manipulation and regular expression methods.
 
+import { decodeHTML } from 'entities'
 import { RE2JS } from 're2js'
 import { plainErr, typeError } from '../errors.ts'
 import { goUnquote } from '../parser.ts'
@@ -34,15 +35,75 @@ function stringMethod(
 }
 
 /** Go's strings.Title: upper-case the first letter of every word. */
+/**
+ * golang.org/x/text cases.Title(language.English): the first cased letter of a word is title
+ * cased, later ones lower cased. Words follow x/text's approximation of Unicode word breaks:
+ * letters, digits, marks and connectors continue a word, a single mid character (`'`, `.`, `:`,
+ * ...) between letters does too, anything else breaks it.
+ */
 function title(s: string): string {
-  let prev = ' '
   let out = ''
-  for (const ch of s) {
-    const isSep = !/[\p{L}\p{N}_]/u.test(prev)
-    out += isSep ? ch.toUpperCase() : ch
-    prev = ch
+  let midWord = false
+  let prevMid = false
+  const chars = Array.from(s)
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i] as string
+    const mid = TITLE_MID.test(ch)
+    if (prevMid && mid) midWord = false
+    if (TITLE_CASED.test(ch)) {
+      if (ch === 'Σ' && midWord) out += finalSigma(chars, i + 1) ? 'ς' : 'σ'
+      else if (midWord) out += ch.toLowerCase()
+      else {
+        out += titleRune(ch)
+        midWord = true
+      }
+    } else {
+      out += ch
+      if (!mid && !TITLE_LETTER.test(ch)) midWord = false
+    }
+    prevMid = mid
   }
   return out
+}
+
+/** Σ ends a word when no cased letter follows (case-ignorable characters skipped). */
+function finalSigma(chars: string[], from: number): boolean {
+  for (let j = from; j < chars.length; j++) {
+    const c = chars[j] as string
+    if (TITLE_CASED.test(c)) return false
+    if (!/^\p{Case_Ignorable}$/u.test(c)) return true
+  }
+  return true
+}
+
+const TITLE_CASED = /^\p{Cased}$/u
+const TITLE_MID =
+  /^[':.\u00b7\u0387\u055f\u05f4\u2018\u2019\u2024\u2027\ufe13\ufe52\ufe55\uff07\uff0e\uff1a]$/u
+const TITLE_LETTER =
+  /^(?:(?![\p{Ideographic}\p{Script=Hiragana}\p{Script=Katakana}])\p{Alphabetic}|\p{Nd}|\p{M}|\p{Pc}|\p{Cf})$/u
+const TITLE_DIGRAPH: Record<string, string> = {
+  Ǆ: 'ǅ',
+  ǅ: 'ǅ',
+  ǆ: 'ǅ',
+  Ǉ: 'ǈ',
+  ǈ: 'ǈ',
+  ǉ: 'ǈ',
+  Ǌ: 'ǋ',
+  ǋ: 'ǋ',
+  ǌ: 'ǋ',
+  Ǳ: 'ǲ',
+  ǲ: 'ǲ',
+  ǳ: 'ǲ',
+}
+
+function titleRune(ch: string): string {
+  const d = TITLE_DIGRAPH[ch]
+  if (d !== undefined) return d
+  const up = ch.toUpperCase()
+  if (up.length <= 2 && Array.from(up).length === 1) return up
+  // Special casings that expand (ß → Ss, ﬀ → Ff): title case keeps only the first one upper.
+  const [first = '', ...rest] = Array.from(up)
+  return first + rest.join('').toLowerCase()
 }
 
 function byteSlice(s: string, from: number, to?: number): string {
@@ -263,14 +324,15 @@ export const stringMethods: MethodSpec[] = [
   stringMethod(
     'unescape_html',
     {},
+    // Go's html.UnescapeString: the full HTML5 entity table (also legacy names without `;`).
+    // One Go quirk on top: `&#x;` (no digits) decodes as code point 0, i.e. U+FFFD.
     () => (s) =>
-      s
-        .replace(/&lt;/g, '<')
-        .replace(/&gt;/g, '>')
-        .replace(/&#39;/g, "'")
-        .replace(/&#34;/g, '"')
-        .replace(/&quot;/g, '"')
-        .replace(/&amp;/g, '&'),
+      s.includes('&')
+        ? s
+            .split(/&#[xX];/)
+            .map(decodeHTML)
+            .join('\ufffd')
+        : s,
   ),
   stringMethod('escape_url_query', {}, () => (s) => queryEscape(s)),
   stringMethod('unescape_url_query', {}, () => (s) => queryUnescape(s)),
