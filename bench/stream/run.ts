@@ -8,6 +8,11 @@
 //   B  file (N JSON lines, written once into a temp dir) → mapping → file
 //
 //   pnpm bench:stream [--messages 1000000] [--only A|B] [--no-build] [--json] [--keep]
+//                     [--from-source [--ours-root DIR]]
+//
+// --from-source runs ours from the TypeScript sources of the working tree (no build: the workspace
+// packages resolve to their src/ through packages/core/test/from-source.ts); --ours-root takes
+// them from another checkout instead (to compare two versions of ours with the same harness).
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -24,13 +29,22 @@ const { values: opts } = parseArgs({
     build: { type: 'boolean', default: true },
     json: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    'from-source': { type: 'boolean', default: false },
+    'ours-root': { type: 'string' },
   },
   allowNegative: true,
 })
 const messages = Number(opts.messages)
 if (!Number.isInteger(messages) || messages <= 0) throw new Error(`--messages ${opts.messages}: not a count`)
 const work = mkdtempSync(join(tmpdir(), 'bench-stream-'))
-const ourMain = join(repoRoot, 'apps/plugin/dist/main.js')
+const fromSource = opts['from-source'] || opts['ours-root'] !== undefined
+const oursRoot = opts['ours-root'] ?? repoRoot
+const ourMain = fromSource
+  ? join(oursRoot, 'apps/plugin/src/main.ts')
+  : join(repoRoot, 'apps/plugin/dist/main.js')
+const ourArgs = fromSource
+  ? ['--import', join(oursRoot, 'packages/core/test/from-source.ts'), ourMain]
+  : [ourMain]
 const timeBinary = '/usr/bin/time'
 
 // ---------------------------------------------------------------------------------------------
@@ -223,7 +237,7 @@ interface Row {
 type Engine = 'bento' | 'ours'
 
 function commandOf(engine: Engine, bento: string, config: string): [string, string[]] {
-  return engine === 'bento' ? [bento, ['-c', config]] : [process.execPath, [ourMain, 'run', '-c', config]]
+  return engine === 'bento' ? [bento, ['-c', config]] : [process.execPath, [...ourArgs, 'run', '-c', config]]
 }
 
 /** Bento first, then ours, one at a time so neither competes with the other for the 2 cores. */
@@ -273,7 +287,7 @@ function row(
 
 // ---------------------------------------------------------------------------------------------
 
-if (opts.build) {
+if (opts.build && !fromSource) {
   // Ours runs from its build; turbo makes this a no-op when nothing changed.
   const built = spawnSync(
     join(repoRoot, 'node_modules/.bin/turbo'),

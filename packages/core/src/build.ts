@@ -186,13 +186,17 @@ export function sinkAsOutput(sink: Sink): Output {
                 sink.cancel()
                 reject(signal.reason)
               })
-        sink
-          .push(batch, (error) => {
-            unsubscribe()
-            if (error === undefined) resolve()
-            else reject(error)
-          })
-          .catch(reject)
+        try {
+          sink
+            .push(batch, (error) => {
+              unsubscribe()
+              if (error === undefined) resolve()
+              else reject(error)
+            })
+            ?.catch(reject)
+        } catch (err) {
+          reject(err)
+        }
       }),
     close: async () => {
       await sink.flush()

@@ -12,8 +12,11 @@ export type Settle = (error?: Error) => void
 
 /** Where processed batches go: an output with its in-flight limit, batching and processors. */
 export interface Sink {
-  /** Resolves once the sink has taken the batch (waiting for room when full); `settle` reports delivery. */
-  push(batch: Batch, settle: Settle): Promise<void>
+  /**
+   * Takes the batch: returns undefined when it was taken at once, else a promise that resolves
+   * once it was (waiting for room when full). `settle` reports delivery.
+   */
+  push(batch: Batch, settle: Settle): Promise<void> | undefined
   /** Sends whatever a batching policy still holds. */
   flush(): Promise<void>
   /** Waits for every write under way to settle. */
@@ -77,6 +80,8 @@ export function outputSink(o: OutputSinkOptions): Sink {
   const writes = new Pending()
   let connected: Promise<void> | undefined
 
+  let isConnected = false
+
   const connect = (): Promise<void> => {
     connected ??= (async () => {
       const delay = backoffDelays(connectBackoff)
@@ -84,6 +89,7 @@ export function outputSink(o: OutputSinkOptions): Sink {
         try {
           await o.output.connect(signal)
           o.logger.info(`Output type ${o.name} is now active`)
+          isConnected = true
           return
         } catch (err) {
           if (signal.aborted) throw err
@@ -95,47 +101,82 @@ export function outputSink(o: OutputSinkOptions): Sink {
     return connected
   }
 
-  /** Writes one batch, reconnecting while the link is down; other failures settle as errors. */
-  const write = async (batch: Batch): Promise<void> => {
-    const started = process.hrtime.bigint()
-    for (;;) {
-      await connect()
+  /**
+   * Writes one batch, reconnecting while the link is down; other failures settle as errors.
+   * Written with callbacks rather than async/await: it runs once per batch, and while connected
+   * it costs the output's own promise and one reaction.
+   */
+  const write = (batch: Batch): Promise<void> => {
+    const started = performance.now()
+    const done = (): void => {
+      sent.inc(batch.length)
+      batchesSent.inc()
+      latency.observe(Math.round((performance.now() - started) * 1e6))
+    }
+    const failedWith = (err: unknown): Promise<void> => {
+      if (err instanceof NotConnected && !signal.aborted) {
+        connected = undefined
+        isConnected = false
+        return attempt()
+      }
+      failed.inc(batch.length)
+      if (!isAbort(err)) o.logger.error(`Failed to send message to ${o.name}: ${(err as Error).message}`)
+      return Promise.reject(err)
+    }
+    const attempt = (): Promise<void> => {
+      if (!isConnected) return connect().then(attempt)
+      let writing: Promise<void>
       try {
         // Cancelled while waiting for room: fail here rather than start a write nobody waits for.
         signal.throwIfAborted()
-        await o.output.write(batch, signal)
-        sent.inc(batch.length)
-        batchesSent.inc()
-        latency.observe(Number(process.hrtime.bigint() - started))
-        return
+        writing = o.output.write(batch, signal)
       } catch (err) {
-        if (err instanceof NotConnected && !signal.aborted) {
-          connected = undefined
-          continue
-        }
-        failed.inc(batch.length)
-        if (!isAbort(err)) o.logger.error(`Failed to send message to ${o.name}: ${(err as Error).message}`)
-        throw err
+        return failedWith(err)
       }
+      return writing.then(done, failedWith)
     }
+    return attempt()
   }
 
-  const dispatch = async (batch: Batch, settle: Settle): Promise<void> => {
-    const room = slots.acquire()
-    if (room !== undefined) await room
+  const writeAll = async (batches: Batch[]): Promise<void> => {
+    for (const b of batches) await write(b)
+  }
+
+  /** Runs the output's processors and writes what they give; settles, then frees the place. */
+  const start = (batch: Batch, settle: Settle): void => {
     writes.add()
-    ;(async () => {
+    const finish = (error?: Error): void => {
       try {
-        const batches = o.processors.length === 0 ? [batch] : await runProcessors(o.processors, batch)
-        for (const b of batches) await write(b)
-        settle()
-      } catch (err) {
-        settle(err as Error)
+        settle(error)
       } finally {
         slots.release()
         writes.done()
       }
-    })()
+    }
+    const ok = () => finish()
+    const fail = (err: unknown) => finish(err as Error)
+    let batches: Batch[] | Promise<Batch[]>
+    try {
+      batches = o.processors.length === 0 ? [batch] : runProcessors(o.processors, batch)
+    } catch (err) {
+      fail(err)
+      return
+    }
+    if (batches instanceof Promise) batches.then(writeAll).then(ok, fail)
+    else if (batches.length === 1) write(batches[0]!).then(ok, fail)
+    else writeAll(batches).then(ok, fail)
+  }
+
+  /** Takes a batch once there is room: at once (undefined) when there is, else when one frees up. */
+  const dispatch = (batch: Batch, settle: Settle): Promise<void> | undefined => {
+    const room = slots.acquire()
+    if (room !== undefined) {
+      return room.then(() => {
+        start(batch, settle)
+      })
+    }
+    start(batch, settle)
+    return undefined
   }
 
   const policy = policyEnabled(o.batching) ? o.batching : undefined

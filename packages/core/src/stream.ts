@@ -31,6 +31,7 @@ export interface RunningStream {
 }
 
 const readBackoff = { initialMs: 100, maxMs: 1000 }
+const yieldEveryMs = 20
 
 /**
  * input → processors → sink, at least once: a batch read is acknowledged to its input only after
@@ -45,27 +46,61 @@ export function runStream(parts: StreamParts): RunningStream {
   const transactions = new Pending()
   let stopping = false
 
-  const deliver = async (batch: { batch: Batch; ack: AckFn }) => {
-    const started = process.hrtime.bigint()
-    const ackOnce = onceAck(batch.ack, parts.logger)
-    try {
-      const out =
-        parts.processors.length === 0 ? [batch.batch] : await runProcessors(parts.processors, batch.batch)
-      const settle = ackAfterAll(out.length, (error) => {
-        inputLatency.observe(Number(process.hrtime.bigint() - started))
-        ackOnce(error)
-      })
-      for (const b of out) await parts.sink.push(b, settle)
-    } catch (err) {
+  /**
+   * Processes one batch and hands what comes out to the sink; returns undefined when all of that
+   * happened synchronously (the usual case: synchronous processors, room in the sink), else a
+   * promise of its end. The batch's ack fires once the sink settled every derived batch.
+   */
+  const deliver = (batch: Batch, ack: AckFn): Promise<void> | undefined => {
+    const started = performance.now()
+    let fired = false
+    const ackOnce = (error?: Error): void => {
+      if (fired) return
+      fired = true
+      ack(error).catch((err: Error) => parts.logger.error(`Failed to acknowledge a batch: ${err.message}`))
+    }
+    const failed = (err: unknown): void => {
       parts.logger.error(`Failed to process a batch: ${(err as Error).message}`)
       ackOnce(err as Error)
     }
+    const pushAll = (out: Batch[]): Promise<void> | undefined => {
+      const settle = ackAfterAll(out.length, (error) => {
+        inputLatency.observe(Math.round((performance.now() - started) * 1e6))
+        ackOnce(error)
+      })
+      for (let i = 0; i < out.length; i++) {
+        const taken = parts.sink.push(out[i]!, settle)
+        if (taken !== undefined) return taken.then(() => pushRest(out, i + 1, settle))
+      }
+      return undefined
+    }
+    try {
+      const out = parts.processors.length === 0 ? [batch] : runProcessors(parts.processors, batch)
+      const pushed = out instanceof Promise ? out.then(pushAll) : pushAll(out)
+      return pushed?.catch(failed)
+    } catch (err) {
+      failed(err)
+      return undefined
+    }
+  }
+
+  const pushRest = async (out: Batch[], from: number, settle: (error?: Error) => void): Promise<void> => {
+    for (let i = from; i < out.length; i++) await parts.sink.push(out[i]!, settle)
   }
 
   const loop = async (): Promise<void> => {
     const delay = backoffDelays(readBackoff)
     let connected = false
+    let reads = 0
+    let yielded = performance.now()
     while (!reading.signal.aborted) {
+      // An input, processors and output that all answer at once run on promise callbacks only:
+      // now and then let timers and I/O (a stop signal, metrics scrapes) have their turn.
+      if ((++reads & 255) === 0 && performance.now() - yielded > yieldEveryMs) {
+        await new Promise((resolve) => setImmediate(resolve))
+        yielded = performance.now()
+        continue
+      }
       if (!connected) {
         try {
           await parts.input.connect(reading.signal)
@@ -95,17 +130,20 @@ export function runStream(parts: StreamParts): RunningStream {
       }
       received.inc(read.batch.length)
       transactions.add()
-      const tracked = {
-        batch: read.batch,
-        ack: async (error?: Error) => {
-          try {
-            await read.ack(error)
-          } finally {
-            transactions.done()
-          }
-        },
+      const inputAck = read.ack
+      const ack: AckFn = (error) => {
+        let acked: Promise<void>
+        try {
+          acked = inputAck(error)
+        } catch (err) {
+          transactions.done()
+          return Promise.reject(err)
+        }
+        return acked.finally(() => transactions.done())
       }
-      deliver(tracked).finally(() => processingSlots.release())
+      const delivering = deliver(read.batch, ack)
+      if (delivering === undefined) processingSlots.release()
+      else delivering.finally(() => processingSlots.release())
     }
   }
 
@@ -155,16 +193,6 @@ export function runStream(parts: StreamParts): RunningStream {
       })()
       return stopped
     },
-  }
-}
-
-/** An ack that reports its input's own ack failure instead of throwing, and fires once. */
-function onceAck(ack: AckFn, logger: Logger): (error?: Error) => void {
-  let fired = false
-  return (error) => {
-    if (fired) return
-    fired = true
-    ack(error).catch((err: Error) => logger.error(`Failed to acknowledge a batch: ${err.message}`))
   }
 }
 

@@ -2,9 +2,12 @@ import { parse } from '@bento-ts/bloblang'
 import { EndOfInput, type Plugin } from '../component.ts'
 import { pause } from '../concurrency.ts'
 import { parseDuration } from '../duration.ts'
-import { Message } from '../message.ts'
+import type { Message } from '../message.ts'
 import { autoReplayNacks } from '../replay.ts'
 import { field } from '../spec.ts'
+import { applyMapping } from './mapping.ts'
+
+const empty = { content: '' }
 
 interface GenerateConfig {
   mapping: string
@@ -48,9 +51,8 @@ export const generateInput: Plugin<'input'> = {
           config.count > 0 ? Math.min(config.batch_size, config.count - produced) : config.batch_size
         const batch: Message[] = []
         for (let i = 0; i < size; i++) {
-          const out = executor.apply({ content: '' })
-          if (out.deleted) continue
-          batch.push(new Message(out.content, out.metadata))
+          const message = applyMapping(executor, empty, {})
+          if (message !== undefined) batch.push(message)
         }
         produced += size
         return { batch, ack: async () => {} }

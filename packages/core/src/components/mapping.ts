@@ -1,4 +1,4 @@
-import { type Executor, parse } from '@bento-ts/bloblang'
+import { DELETE, type Executor, type MessageInput, NOTHING, parse, type Value } from '@bento-ts/bloblang'
 import type { Plugin, Processor } from '../component.ts'
 import { type Batch, Message } from '../message.ts'
 import { field } from '../spec.ts'
@@ -15,12 +15,13 @@ function mappingProcessor(executor: Executor, mutation: boolean): Processor {
       for (let i = 0; i < batch.length; i++) {
         const message = batch[i]!
         try {
-          const result = executor.apply(
-            toInput(message),
+          const input = inputs === undefined ? toInput(message) : inputs[i]!
+          const next = applyMapping(
+            executor,
+            input,
             inputs === undefined ? { mutation } : { mutation, batch: inputs, index: i },
           )
-          if (result.deleted) continue
-          const next = new Message(result.content, result.metadata)
+          if (next === undefined) continue
           next.error = message.error
           out.push(next)
         } catch (err) {
@@ -33,11 +34,33 @@ function mappingProcessor(executor: Executor, mutation: boolean): Processor {
   }
 }
 
-const toInput = (message: Message) => ({
-  content: message.bytes(),
+const toInput = (message: Message): MessageInput => ({
+  content: message.content(),
   metadata: message.metadata,
   error: message.error?.message ?? null,
 })
+
+/**
+ * Runs a mapping on one message like the engine's `apply`, into a new Message (undefined when the
+ * mapping deleted it). The payload is the same `apply` gives, but kept as what the mapping made:
+ * its text, or its value serialised only when someone needs the bytes. The new metadata map is
+ * the engine's own fresh one.
+ */
+export function applyMapping(
+  executor: Executor,
+  input: MessageInput,
+  opts: Parameters<Executor['applyRaw']>[1],
+): Message | undefined {
+  const { value, metadata } = executor.applyRaw(input, opts)
+  return messageOf(value, metadata, input.content)
+}
+
+function messageOf(value: Value, metadata: Map<string, unknown>, unchanged: Uint8Array | string) {
+  if (value === DELETE) return undefined
+  if (value === NOTHING) return Message.adopt(unchanged, metadata)
+  if (typeof value === 'string' || value instanceof Uint8Array) return Message.adopt(value, metadata)
+  return Message.adopt({ json: value }, metadata)
+}
 
 const mappingSpec = (name: string, summary: string) => ({
   name,

@@ -162,6 +162,58 @@ describe('file output', () => {
     expect(readFileSync(join(dir, 'y.txt'), 'utf8')).toBe('2\n')
   })
 
+  test('writes made at once go out together, in the order they were made, each resolving', async () => {
+    const path = join(dir, 'many.txt')
+    const out = fileOutput({ path, codec: 'lines' })
+    expect(out.maxInFlight).toBeGreaterThan(1)
+    const texts = Array.from({ length: 500 }, (_, i) => `m${i}`)
+    await Promise.all(texts.map((t) => out.write([new Message(t)], never)))
+    await out.close()
+    expect(readFileSync(path, 'utf8')).toBe(`${texts.join('\n')}\n`)
+  })
+
+  test('queued writes to alternating paths keep their order per file', async () => {
+    const out = fileOutput({ path: join(dir, '${! meta("kind") }.txt'), codec: 'lines' })
+    const writes = Array.from({ length: 20 }, (_, i) =>
+      out.write([new Message(`${i}`, [['kind', i % 3 === 0 ? 'x' : 'y']])], never),
+    )
+    await Promise.all(writes)
+    await out.close()
+    const want = (k: number) =>
+      Array.from({ length: 20 }, (_, i) => i)
+        .filter((i) => (i % 3 === 0) === (k === 0))
+        .map((i) => `${i}\n`)
+        .join('')
+    expect(readFileSync(join(dir, 'x.txt'), 'utf8')).toBe(want(0))
+    expect(readFileSync(join(dir, 'y.txt'), 'utf8')).toBe(want(1))
+  })
+
+  test('a write fails when the file cannot be opened, and the others still succeed', async () => {
+    writeFileSync(join(dir, 'blocker'), 'a file, not a directory')
+    const out = fileOutput({ path: join(dir, '${! meta("to") }'), codec: 'lines' })
+    const good = out.write([new Message('ok', [['to', 'good.txt']])], never)
+    const bad = out.write([new Message('no', [['to', 'blocker/inside.txt']])], never)
+    const after = out.write([new Message('ok2', [['to', 'good.txt']])], never)
+    await expect(good).resolves.toBeUndefined()
+    await expect(bad).rejects.toThrow()
+    await expect(after).resolves.toBeUndefined()
+    await out.close()
+    expect(readFileSync(join(dir, 'good.txt'), 'utf8')).toBe('ok\nok2\n')
+  })
+
+  test('a write whose signal fired before it was written is rejected and not written', async () => {
+    const path = join(dir, 'aborted.txt')
+    const out = fileOutput({ path, codec: 'lines' })
+    const cancel = new AbortController()
+    const first = out.write([new Message('a')], never)
+    const second = out.write([new Message('b')], cancel.signal)
+    cancel.abort()
+    await first
+    await expect(second).rejects.toThrow()
+    await out.close()
+    expect(readFileSync(path, 'utf8')).toBe('a\n')
+  })
+
   test("unknown codecs are rejected with Bento's error", () => {
     expect(() => fileOutput({ path: 'x', codec: 'csv' })).toThrow('codec was not recognised: csv')
     expect(() => fileOutput({ path: 'x', codec: 'delim:' })).toThrow(

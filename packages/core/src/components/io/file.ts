@@ -214,67 +214,201 @@ const cleanPath = (path: string): string => {
 }
 
 const toInput = (m: Message) => ({
-  content: m.bytes(),
+  content: m.content(),
   metadata: m.metadata,
   error: m.error?.message ?? null,
 })
+
+const emptyInput = { content: '' }
 
 interface FileOutputConfig {
   path: string
   codec: string
 }
 
-/** Writes messages to the (interpolated) path; one file is open at a time, as in Bento. */
+/** One write call's messages, queued for the writer. */
+interface FileJob {
+  /** target path and payload of each message, in order */
+  targets: string[]
+  payloads: Uint8Array[]
+  /** a path interpolation failed at message `targets.length`: written up to there, then failed */
+  error: Error | undefined
+  signal: AbortSignal
+  failed: unknown
+  resolve: () => void
+  reject: (err: unknown) => void
+}
+
+/** How many bytes one write system call may carry at most. */
+const maxWriteBytes = 4 << 20
+
+/**
+ * Writes messages to the (interpolated) path; one file is open at a time, as in Bento.
+ *
+ * Each write resolves once its messages are in the file. Writes queue in the order they were
+ * made, and the queue is written by one writer: what queued while the previous system call ran
+ * goes out together, messages for the same file in one write. So many writes may be in flight
+ * (the order of the bytes is still the order of the calls) without a system call per message.
+ */
 export function fileOutput(config: FileOutputConfig): Output {
   const codec = writerCodec(config.codec)
   const path: Interpolation = parseInterpolation(config.path)
+  // A path without interpolations is the same for every message.
+  const staticTarget = path.isStatic ? cleanPath(path.render(emptyInput)) : undefined
   let handle: FileHandle | undefined
   let handlePath = ''
+  let queue: FileJob[] = []
+  let pumping: Promise<void> | undefined
+
+  const closeHandle = async (): Promise<void> => {
+    const old = handle
+    handle = undefined
+    await old?.close()
+  }
+
+  const writeFully = async (file: FileHandle, data: Uint8Array): Promise<void> => {
+    let offset = 0
+    while (offset < data.length) {
+      const { bytesWritten } = await file.write(data, offset, data.length - offset)
+      offset += bytesWritten
+    }
+  }
+
+  /** Appends `data` to `target`, keeping the file open for the next write. */
+  const append = async (target: string, data: Uint8Array): Promise<void> => {
+    if (handle === undefined || target !== handlePath) {
+      await closeHandle()
+      await mkdir(dirname(target), { recursive: true })
+      handle = await open(target, 'a')
+      handlePath = target
+    }
+    try {
+      await writeFully(handle, data)
+    } catch (err) {
+      await closeHandle().catch(() => {})
+      throw err
+    }
+  }
+
+  /** Replaces `target` with `data` (the `all-bytes` codec). */
+  const replace = async (target: string, data: Uint8Array): Promise<void> => {
+    await mkdir(dirname(target), { recursive: true })
+    const file = await open(target, 'w')
+    handlePath = target
+    try {
+      await writeFully(file, data)
+    } finally {
+      await file.close()
+    }
+  }
+
+  const writeJobs = async (jobs: FileJob[]): Promise<void> => {
+    // Runs of messages for one file, across jobs, each written with one call.
+    let runTarget = ''
+    let runParts: Uint8Array[] = []
+    let runBytes = 0
+    let runJobs = new Set<FileJob>()
+    const flushRun = async (): Promise<void> => {
+      if (runParts.length === 0) return
+      const data = runParts.length === 1 ? runParts[0]! : Buffer.concat(runParts, runBytes)
+      const involved = runJobs
+      runParts = []
+      runBytes = 0
+      runJobs = new Set()
+      try {
+        await append(runTarget, data)
+      } catch (err) {
+        for (const job of involved) job.failed ??= err
+      }
+    }
+    for (const job of jobs) {
+      for (let i = 0; i < job.targets.length; i++) {
+        if (job.failed !== undefined) break
+        if (job.signal.aborted) {
+          job.failed = job.signal.reason
+          break
+        }
+        const target = job.targets[i]!
+        const payload = job.payloads[i]!
+        if (!codec.append) {
+          await flushRun()
+          try {
+            await replace(target, encodeWith(codec, payload))
+          } catch (err) {
+            job.failed = err
+          }
+          continue
+        }
+        if (target !== runTarget || runBytes >= maxWriteBytes) {
+          await flushRun()
+          runTarget = target
+        }
+        runParts.push(payload)
+        runBytes += payload.length
+        if (codec.suffix !== undefined && !endsWith(payload, codec.suffix)) {
+          runParts.push(codec.suffix)
+          runBytes += codec.suffix.length
+        }
+        runJobs.add(job)
+      }
+      if (job.failed === undefined && job.error !== undefined) {
+        // Bento writes the messages before the failing one; so do we, then fail the write.
+        await flushRun()
+        job.failed ??= job.error
+      }
+    }
+    await flushRun()
+    for (const job of jobs) {
+      if (job.failed === undefined) job.resolve()
+      else job.reject(job.failed)
+    }
+  }
+
+  const pump = async (): Promise<void> => {
+    while (queue.length > 0) {
+      const jobs = queue
+      queue = []
+      await writeJobs(jobs)
+    }
+    pumping = undefined
+  }
+
   return {
     connect: async () => {},
-    maxInFlight: 1,
-    async write(batch, signal) {
-      const inputs = batch.length > 1 ? batch.map(toInput) : undefined
+    // Writes queue in order and go out together: see above.
+    maxInFlight: 64,
+    write(batch, signal) {
+      if (signal.aborted) return Promise.reject(signal.reason)
+      const inputs = staticTarget === undefined && batch.length > 1 ? batch.map(toInput) : undefined
+      const targets: string[] = []
+      const payloads: Uint8Array[] = []
+      let error: Error | undefined
       for (let i = 0; i < batch.length; i++) {
-        signal.throwIfAborted()
         const message = batch[i]!
         let target: string
         try {
-          target = cleanPath(
-            inputs === undefined
-              ? path.render(toInput(message))
-              : path.render(undefined, { batch: inputs, index: i }),
-          )
+          target =
+            staticTarget ??
+            cleanPath(
+              inputs === undefined
+                ? path.render(toInput(message))
+                : path.render(undefined, { batch: inputs, index: i }),
+            )
         } catch (err) {
-          throw new Error(`path interpolation error: ${(err as Error).message}`)
+          error = new Error(`path interpolation error: ${(err as Error).message}`)
+          break
         }
-        const bytes = encodeWith(codec, message.bytes())
-        if (handle !== undefined && target === handlePath) {
-          await handle.write(bytes)
-          continue
-        }
-        if (handle !== undefined) {
-          const old = handle
-          handle = undefined
-          await old.close()
-        }
-        await mkdir(dirname(target), { recursive: true })
-        const file = await open(target, codec.append ? 'a' : 'w')
-        handlePath = target
-        try {
-          await file.write(bytes)
-        } catch (err) {
-          await file.close()
-          throw err
-        }
-        if (codec.append) handle = file
-        else await file.close()
+        targets.push(target)
+        payloads.push(message.bytes())
       }
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ targets, payloads, error, signal, failed: undefined, resolve, reject })
+        pumping ??= pump()
+      })
     },
     async close() {
-      const old = handle
-      handle = undefined
-      await old?.close()
+      await pumping
+      await closeHandle()
     },
   }
 }

@@ -138,6 +138,10 @@ function fromCodec(codec: string, maxBuffer: number): ScannerCreator {
 
 const copyOf = (bytes: Uint8Array): Uint8Array => Uint8Array.prototype.slice.call(bytes)
 
+/** A Buffer over the same memory (no copy). */
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+
 /** Go's bufio.Scanner with ScanLines (trailing \r dropped) or a custom delimiter. */
 function linesScanner(c: LinesConfig): ScannerCreator {
   const custom = c.custom_delimiter !== undefined && c.custom_delimiter !== ''
@@ -170,7 +174,7 @@ function linesScanner(c: LinesConfig): ScannerCreator {
           }
           const chunk = await reader.read(signal)
           if (chunk === undefined) ended = true
-          else rest = rest.length === 0 ? Buffer.from(chunk) : Buffer.concat([rest, chunk])
+          else rest = rest.length === 0 ? asBuffer(chunk) : Buffer.concat([rest, chunk])
         }
       }
       return {
@@ -179,7 +183,9 @@ function linesScanner(c: LinesConfig): ScannerCreator {
             const line = await token(signal)
             if (line === undefined) return undefined
             if (omitEmpty && line.length === 0) continue
-            return [new Message(copyOf(line))]
+            // A view, not a copy: chunks are never reused by their stream, and `rest` only ever
+            // moves on or is replaced by a new concatenation.
+            return [new Message(line)]
           }
         },
         close: async () => reader.close(),
