@@ -48,7 +48,7 @@ function recordingOutput(
     close: async () => {},
     maxInFlight: options.maxInFlight ?? 64,
     async write(batch, signal) {
-      attempts++
+      const attempt = ++attempts
       concurrent++
       peak = Math.max(peak, concurrent)
       try {
@@ -58,7 +58,7 @@ function recordingOutput(
           )
         }
         if (options.delayMs) await sleep(options.delayMs)
-        if (attempts <= (options.failFirst ?? 0)) throw new Error(`write ${attempts} failed`)
+        if (attempt <= (options.failFirst ?? 0)) throw new Error(`write ${attempt} failed`)
         written.push(batch.map((m) => m.text()))
       } finally {
         concurrent--
@@ -124,6 +124,16 @@ describe('at-least-once delivery', () => {
     ackedOnceEach(source.acks, ids(20))
     expect(source.acks.every((a) => a.error === undefined)).toBe(true)
     expect(sink.attempts()).toBe(27)
+  })
+
+  test('a nack that arrives after the input ran dry is still replayed: the stream ends only when all is delivered', async () => {
+    const source = recordingInput(ids(3))
+    // Writes are slow, so every message is read (and the input has ended) before the first fails.
+    const sink = recordingOutput({ failFirst: 2, delayMs: 20, maxInFlight: 4 })
+    await start(autoReplayNacks(source.input), sink.output, [], undefined, 4).done
+    expect(sink.written.flat().sort()).toEqual(ids(3))
+    ackedOnceEach(source.acks, ids(3))
+    expect(source.acks.every((a) => a.error === undefined)).toBe(true)
   })
 
   test('a processor that drops a message acks it at once without writing it', async () => {
