@@ -12,6 +12,7 @@ import type {
 import { onAbort } from './components/io/channel.ts'
 import { type Environment, findPlugin } from './environment.ts'
 import type { Logger } from './logger.ts'
+import type { Batch } from './message.ts'
 import type { Metrics } from './metrics.ts'
 import { type BatchPolicy, outputSink, type Sink } from './sink.ts'
 import type { ComponentKind } from './spec.ts'
@@ -125,7 +126,15 @@ export function createBuilder(
     async output(parsed) {
       return sinkAsOutput(await sinkOf(parsed))
     },
-    processors: (parsed) => Promise.all(parsed.map((p) => create<Processor>('processor', p))),
+    processors: (parsed) =>
+      Promise.all(
+        parsed.map(async (p) =>
+          withProcessorMetrics(await create<Processor>('processor', p), metrics, {
+            label: p.label !== '' ? p.label : p.type,
+            path: p.path,
+          }),
+        ),
+      ),
   }
 
   const buildResources = async (): Promise<void> => {
@@ -226,5 +235,49 @@ function withInputProcessors(input: Input, processors: Processor[]): Input {
         return { batch: out.flat(), ack: read.ack }
       }
     },
+  }
+}
+
+/**
+ * Bento's processor metrics: messages and batches in and out, messages newly flagged with an
+ * error, and the latency of each call. A processor that answers synchronously stays synchronous.
+ */
+export function withProcessorMetrics(
+  processor: Processor,
+  metrics: Metrics,
+  labels: { label: string; path: string },
+): Processor {
+  const received = metrics.counter('processor_received', labels)
+  const batchReceived = metrics.counter('processor_batch_received', labels)
+  const sent = metrics.counter('processor_sent', labels)
+  const batchSent = metrics.counter('processor_batch_sent', labels)
+  const errors = metrics.counter('processor_error', labels)
+  const latency = metrics.timing('processor_latency_ns', labels)
+  const account = (flaggedBefore: number, started: bigint, out: Batch[]): Batch[] => {
+    latency.observe(Number(process.hrtime.bigint() - started))
+    let messages = 0
+    let flagged = 0
+    for (const b of out) {
+      messages += b.length
+      for (const m of b) if (m.error !== undefined) flagged++
+    }
+    sent.inc(messages)
+    batchSent.inc(out.length)
+    if (flagged > flaggedBefore) errors.inc(flagged - flaggedBefore)
+    return out
+  }
+  return {
+    process(batch) {
+      received.inc(batch.length)
+      batchReceived.inc()
+      let flaggedBefore = 0
+      for (const m of batch) if (m.error !== undefined) flaggedBefore++
+      const started = process.hrtime.bigint()
+      const out = processor.process(batch)
+      return out instanceof Promise
+        ? out.then((o) => account(flaggedBefore, started, o))
+        : account(flaggedBefore, started, out)
+    },
+    ...(processor.close === undefined ? {} : { close: () => processor.close!() }),
   }
 }

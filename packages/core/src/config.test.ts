@@ -68,6 +68,35 @@ describe('lint', () => {
   })
 })
 
+describe('secrets', () => {
+  test('a wrongly typed secret is reported without its value', async () => {
+    const { parseConfig } = await import('./config.ts')
+    const { field } = await import('./spec.ts')
+    const { problems } = parseConfig(
+      'password: 123456789\n',
+      [field.string('password', { secret: true })],
+      env,
+      {
+        file: 'c.yaml',
+        vars: {},
+      },
+    )
+    expect(problems.map(formatProblem)).toEqual([])
+    const typed = parseConfig('token: [s3cr3t]\n', [field.string('token', { secret: true })], env, {
+      file: 'c.yaml',
+      vars: {},
+    })
+    expect(typed.problems.map(formatProblem).join('\n')).not.toContain('s3cr3t')
+    const numeric = parseConfig('pin: hunter2\n', [field.int('pin', { secret: true })], env, {
+      file: 'c.yaml',
+      vars: {},
+    })
+    expect(numeric.problems.map(formatProblem)).toEqual([
+      'c.yaml:1:6: pin: expected an integer, got a string (value hidden: secret field)',
+    ])
+  })
+})
+
 describe('environment variables', () => {
   test('${VAR} and ${VAR:default} are replaced before parsing', () => {
     expect(substituteEnv('a: ${A}\nb: ${B:two}\nc: ${! meta("x") }', { A: 'one' }).text).toBe(

@@ -101,7 +101,12 @@ function scalarValue(node: Node): unknown {
 
 function parseValue(ctx: ParseContext, f: FieldSpec, node: Node, path: string): unknown {
   const wrong = (expected: string): undefined => {
-    problemAt(ctx, node, path, `expected ${expected}, got ${describe(node)}`)
+    // A secret's value never appears in an error, even a wrongly typed one.
+    const got =
+      f.secret === true && isScalar(node)
+        ? `a ${typeof node.value} (value hidden: secret field)`
+        : describe(node)
+    problemAt(ctx, node, path, `expected ${expected}, got ${got}`)
     return undefined
   }
   if (componentKinds.has(f.type)) return parseComponent(ctx, f.type as ComponentKind, node, path)

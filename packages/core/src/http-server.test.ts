@@ -44,7 +44,9 @@ test('disabled: no server', async () => {
 test('a running stream reports Bento-named metrics over its status server', async () => {
   const env = standardEnvironment()
   const config = loadStreamConfig(
-    'http:\n  address: 127.0.0.1:0\ninput:\n  generate:\n    count: 5\n    interval: ""\n    mapping: root = 1\noutput:\n  drop: {}\n',
+    'http:\n  address: 127.0.0.1:0\ninput:\n  generate:\n    count: 5\n    interval: ""\n    mapping: root = 1\n' +
+      'pipeline:\n  processors:\n    - label: fail_odd\n      mapping: root = if this % 2 == 1 { throw("odd") } else { this }\n' +
+      'output:\n  drop: {}\n',
     env,
     { vars: {} },
   )
@@ -54,4 +56,6 @@ test('a running stream reports Bento-named metrics over its status server', asyn
   const text = await metrics.registry.metrics()
   expect(text).toContain('input_received{label="generate",path="generate"} 5')
   expect(text).toContain('output_sent{label="drop",path="drop"} 5')
+  expect(text).toContain('processor_received{label="fail_odd",path="pipeline.processors.0.mapping"} 5')
+  expect(text).toContain('processor_error{label="fail_odd",path="pipeline.processors.0.mapping"} 5')
 })

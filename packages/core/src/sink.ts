@@ -198,10 +198,19 @@ export function outputSink(o: OutputSinkOptions): Sink {
   let pendingBytes = 0
   let timer: NodeJS.Timeout | undefined
 
-  const flush = async (): Promise<void> => {
+  const created = (mechanism: string) => o.metrics.counter('batch_created', { ...labels, mechanism })
+  const createdBy = {
+    count: created('count'),
+    size: created('size'),
+    check: created('check'),
+    period: created('period'),
+    final: created('final'),
+  }
+  const flush = async (mechanism: keyof typeof createdBy = 'final'): Promise<void> => {
     if (timer !== undefined) clearTimeout(timer)
     timer = undefined
     if (pending.length === 0) return
+    createdBy[mechanism].inc()
     const batch = pending
     const waiting = settles
     pending = []
@@ -225,18 +234,18 @@ export function outputSink(o: OutputSinkOptions): Sink {
     return dispatch(batch, settleAll)
   }
 
-  const triggers = (message: Message): boolean => {
-    if (policy.count > 0 && pending.length >= policy.count) return true
-    if (policy.byte_size > 0 && pendingBytes >= policy.byte_size) return true
+  /** Which rule of the policy, if any, says the pending batch is complete. */
+  const triggers = (message: Message): 'count' | 'size' | 'check' | undefined => {
+    if (policy.count > 0 && pending.length >= policy.count) return 'count'
+    if (policy.byte_size > 0 && pendingBytes >= policy.byte_size) return 'size'
     if (check !== undefined) {
       try {
-        const out = check.query(message.structured())
-        return out === true
+        return check.query(message.structured()) === true ? 'check' : undefined
       } catch {
-        return false
+        return undefined
       }
     }
-    return false
+    return undefined
   }
 
   return {
@@ -256,15 +265,16 @@ export function outputSink(o: OutputSinkOptions): Sink {
         }
         pending.push(message)
         pendingBytes += message.bytes().length
-        if (triggers(message)) await flush()
+        const complete = triggers(message)
+        if (complete !== undefined) await flush(complete)
         else if (timer === undefined && periodMs > 0) {
-          timer = setTimeout(() => void flush(), periodMs)
+          timer = setTimeout(() => void flush('period'), periodMs)
         }
       }
       flushedAll = true
       if (parts === 0) settle(firstError)
     },
-    flush,
+    flush: () => flush('final'),
     drained: () => writes.idle(),
     cancel: () => cancelled.abort(),
     async close() {

@@ -237,6 +237,33 @@ describe('batching', () => {
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(200)
   })
 
+  test('batch_created counts each flush by what completed it', async () => {
+    const source = recordingInput(ids(7))
+    const sink = recordingOutput({ maxInFlight: 1 })
+    const metrics = createMetrics()
+    const out = outputSink({
+      output: sink.output,
+      name: 'batched',
+      maxInFlight: 1,
+      processors: [],
+      batching: policy({ count: 3 }),
+      logger: silentLogger,
+      metrics,
+    })
+    await runStream({
+      input: source.input,
+      inputName: 'in',
+      processors: [],
+      threads: 1,
+      sink: out,
+      logger: silentLogger,
+      metrics,
+    }).done
+    const text = await metrics.registry.metrics()
+    expect(text).toContain('batch_created{label="batched",path="batched",mechanism="count"} 2')
+    expect(text).toContain('batch_created{label="batched",path="batched",mechanism="final"} 1')
+  })
+
   test('byte_size: a batch flushes once it holds that many payload bytes', async () => {
     const source = recordingInput(['aaaa', 'bbbb', 'cccc', 'dddd', 'eeee'])
     const sink = recordingOutput({ maxInFlight: 1 })
