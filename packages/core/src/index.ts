@@ -1,3 +1,4 @@
+export { createBuilder, withProcessorMetrics } from './build.ts'
 export type {
   AckFn,
   Builder,
@@ -33,6 +34,7 @@ export { type StatusServer, startStatusServer } from './http-server.ts'
 export { createLogger, type Logger, silentLogger } from './logger.ts'
 export { type Batch, Message } from './message.ts'
 export { createMetrics, type Metrics } from './metrics.ts'
+export { runProcessors } from './pipeline.ts'
 export { autoReplayNacks } from './replay.ts'
 export {
   lintStreamConfig,

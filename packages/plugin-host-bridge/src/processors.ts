@@ -1,17 +1,13 @@
 // Building and running a chain of Bento processors outside a stream, for `step.bento`.
 import {
-  type Batch,
-  type Builder,
-  type ComponentContext,
   type ConfigProblem,
+  createBuilder,
   type Environment,
-  findPlugin,
   type Logger,
   type Metrics,
   type ParsedComponent,
   type Processor,
   parseComponentValue,
-  type Resources,
 } from '@bento-ts/core'
 import { parse as parseYaml } from 'yaml'
 
@@ -82,70 +78,15 @@ export function parseProcessors(
   return parsed
 }
 
-/** What a processor built outside a stream may not use: named resources (there are none). */
-function noResources(): Resources {
-  const none = (kind: string) => (label: string) => {
-    throw new Error(`${kind} resource "${label}" is not available: step.bento has no resources`)
-  }
-  return {
-    cache: none('cache'),
-    rateLimit: none('rate_limit'),
-    processor: none('processor'),
-    input: none('input'),
-    output: none('output'),
-    hasCache: () => false,
-  }
-}
-
-/** Creates processors (and those nested in them) from parsed configs, with no resources. */
+/**
+ * Creates processors (and those nested in them) from parsed configs with core's builder. A step
+ * declares no resources, so a processor naming one fails with core's "not declared" error.
+ */
 export async function buildProcessors(
   parsed: readonly ParsedComponent[],
   env: Environment,
   logger: Logger,
   metrics: Metrics,
 ): Promise<Processor[]> {
-  const resources = noResources()
-  const create = async (p: ParsedComponent): Promise<Processor> => {
-    const plugin = findPlugin(env, 'processor', p.type)
-    if (plugin === undefined) throw new Error(`${p.path}: unknown processor type "${p.type}"`)
-    const label = p.label !== '' ? p.label : p.path
-    const context: ComponentContext = {
-      label,
-      path: p.path,
-      logger: logger.child({ label, path: p.path }),
-      metrics,
-      resources,
-      build: builder,
-    }
-    try {
-      return (await plugin.create(p.config, context)) as Processor
-    } catch (err) {
-      throw new Error(`${p.path}: ${(err as Error).message}`, { cause: err })
-    }
-  }
-  const builder: Builder = {
-    input: async () => {
-      throw new Error('inputs cannot be built inside step.bento')
-    },
-    output: async () => {
-      throw new Error('outputs cannot be built inside step.bento')
-    },
-    processors: (list) => Promise.all(list.map(create)),
-  }
-  return builder.processors(parsed)
-}
-
-/** Runs a batch through processors in order; returns the non-empty batches that came out. */
-export async function runChain(processors: readonly Processor[], batch: Batch): Promise<Batch[]> {
-  let batches: Batch[] = [batch]
-  for (const processor of processors) {
-    const next: Batch[] = []
-    for (const b of batches) {
-      const produced = await processor.process(b)
-      for (const p of produced) if (p.length > 0) next.push(p)
-    }
-    batches = next
-    if (batches.length === 0) break
-  }
-  return batches
+  return createBuilder(env, logger, metrics, {}).builder.processors(parsed)
 }

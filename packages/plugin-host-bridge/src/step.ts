@@ -1,13 +1,14 @@
 // `step.bento`: runs the pipeline's current data through Bento processors.
-import { type Environment, type Logger, Message, type Metrics, type Processor } from '@bento-ts/core'
-import type { JsonObject, JsonValue } from '@bufbuild/protobuf'
 import {
-  buildProcessors,
-  ProcessorConfigError,
-  parseProcessors,
-  processorList,
-  runChain,
-} from './processors.ts'
+  type Environment,
+  type Logger,
+  Message,
+  type Metrics,
+  type Processor,
+  runProcessors,
+} from '@bento-ts/core'
+import type { JsonObject, JsonValue } from '@bufbuild/protobuf'
+import { buildProcessors, ProcessorConfigError, parseProcessors, processorList } from './processors.ts'
 
 export interface StepInput {
   triggerData?: JsonObject | undefined
@@ -96,7 +97,7 @@ export class BentoStep {
     if (processors.length === 0) return { output: data }
     let out: Message[][]
     try {
-      out = await runChain(processors, [new Message(JSON.stringify(data))])
+      out = await runProcessors(processors, [new Message(JSON.stringify(data))])
     } catch (err) {
       throw this.#fail(err)
     }
