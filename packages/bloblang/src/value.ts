@@ -1227,33 +1227,6 @@ function pad(n: number, w: number): string {
   return n < 0 ? `-${String(-n).padStart(w, '0')}` : String(n).padStart(w, '0')
 }
 
-/** Calendar fields of a timestamp in its display zone. */
-export function civil(t: Timestamp): {
-  year: number
-  month: number
-  day: number
-  hour: number
-  minute: number
-  second: number
-  weekday: number
-  yday: number
-} {
-  const local = t.sec + t.offset
-  const days = Math.floor(local / 86400)
-  const secs = local - days * 86400
-  const c = civilFromDays(days)
-  return {
-    year: c.year,
-    month: c.month,
-    day: c.day,
-    hour: Math.floor(secs / 3600),
-    minute: Math.floor((secs % 3600) / 60),
-    second: secs % 60,
-    weekday: (((days + 4) % 7) + 7) % 7,
-    yday: days - daysFromCivil(c.year, 1, 1) + 1,
-  }
-}
-
 /** Go's numeric zone (±hh:mm or ±hhmm): minutes truncated toward zero, sign of the minutes. */
 export function formatOffset(offset: number, colon: boolean): string {
   let zone = Math.trunc(offset / 60)
@@ -1267,13 +1240,10 @@ export function formatOffset(offset: number, colon: boolean): string {
 
 /** time.RFC3339Nano formatting. */
 export function formatRFC3339Nano(t: Timestamp): string {
-  const local = t.sec + t.offset
-  const days = Math.floor(local / 86400)
-  const secs = local - days * 86400
-  const c = civilFromDays(days)
-  const h = Math.floor(secs / 3600)
-  const mi = Math.floor((secs % 3600) / 60)
-  const se = secs % 60
+  const c = fieldsOf(t.sec + t.offset)
+  const h = c.hour
+  const mi = c.minute
+  const se = c.second
   let s = `${pad(c.year, 4)}-${c.month < 10 ? '0' : ''}${c.month}-${c.day < 10 ? '0' : ''}${c.day}T${h < 10 ? '0' : ''}${h}:${mi < 10 ? '0' : ''}${mi}:${se < 10 ? '0' : ''}${se}`
   if (t.nsec !== 0) {
     let n = t.nsec
@@ -1292,7 +1262,7 @@ export function formatRFC3339Nano(t: Timestamp): string {
 // Errors raised by value helpers (shared with the query engine)
 
 import { plainErr, typeError } from './errors.ts'
-import { civilFromDays, daysFromCivil } from './time/civil.ts'
+import { fieldsOf } from './time/civil.ts'
 
 /** Go's %q for a string (strconv.Quote). */
 export function goQuote(s: string): string {
