@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs'
 import pino, { type DestinationStream } from 'pino'
-import { field } from './spec.ts'
+import { defaultsOf, field } from './spec.ts'
 
 export interface Logger {
   trace(message: string, fields?: Record<string, unknown>): void
@@ -73,17 +73,7 @@ function logfmtDestination(out: NodeJS.WritableStream): DestinationStream {
 
 /** A structured logger configured like Bento's; logs go to stderr unless a file is given. */
 export function createLogger(config: Partial<LoggerConfig> = {}, stream?: NodeJS.WritableStream): Logger {
-  const c: LoggerConfig = {
-    level: 'INFO',
-    format: 'logfmt',
-    add_timestamp: false,
-    level_name: 'level',
-    timestamp_name: 'time',
-    message_name: 'msg',
-    static_fields: { '@service': 'bento' },
-    file: { path: '', rotate: false },
-    ...config,
-  }
+  const c = { ...defaultsOf(loggerFields), ...config } as LoggerConfig
   const out = stream ?? (c.file.path !== '' ? createWriteStream(c.file.path, { flags: 'a' }) : process.stderr)
   const destination = c.format === 'logfmt' ? logfmtDestination(out) : (out as DestinationStream)
   const base = pino(

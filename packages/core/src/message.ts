@@ -28,15 +28,7 @@ export class Message {
   error: Error | undefined
 
   constructor(content: Uint8Array | string = noBytes, metadata?: Iterable<[string, unknown]>) {
-    if (typeof content === 'string') {
-      this.#text = content
-      this.#bytes = undefined
-    } else {
-      this.#bytes = content
-      this.#text = undefined
-    }
-    this.#json = undefined
-    this.#structured = undefined
+    this.setBytes(content)
     if (adopted !== undefined) {
       this.metadata = adopted
       adopted = undefined

@@ -1,6 +1,6 @@
 import type { ParsedComponent } from './component.ts'
 import { loggerFields } from './logger.ts'
-import { field } from './spec.ts'
+import { defaultsOf, field } from './spec.ts'
 
 // Bento's top-level stream config: the same keys, defaults and shapes, so a Bento config loads as is.
 export const httpFields = [
@@ -14,46 +14,23 @@ export const httpFields = [
   field.any('basic_auth', { optional: true, advanced: true }),
 ]
 
+const pipelineFields = [
+  field.int('threads', { default: -1, description: 'batches processed at once; -1: one per CPU' }),
+  field.array('processors', 'processor', { default: [] }),
+]
+
 export const streamFields = [
-  field.object('http', httpFields, {
-    default: {
-      enabled: true,
-      address: '0.0.0.0:4195',
-      root_path: '/bento',
-      debug_endpoints: false,
-      cert_file: '',
-      key_file: '',
-    },
-  }),
+  field.object('http', httpFields, { default: defaultsOf(httpFields) }),
   field.input('input', { default: { stdin: {} }, description: 'where messages come from' }),
   field.any('buffer', { default: { none: {} }, advanced: true }),
-  field.object(
-    'pipeline',
-    [
-      field.int('threads', { default: -1, description: 'batches processed at once; -1: one per CPU' }),
-      field.array('processors', 'processor', { default: [] }),
-    ],
-    { default: { threads: -1, processors: [] } },
-  ),
+  field.object('pipeline', pipelineFields, { default: defaultsOf(pipelineFields) }),
   field.output('output', { default: { stdout: {} }, description: 'where messages go' }),
   field.array('input_resources', 'input', { default: [] }),
   field.array('processor_resources', 'processor', { default: [] }),
   field.array('output_resources', 'output', { default: [] }),
   field.array('cache_resources', 'cache', { default: [] }),
   field.array('rate_limit_resources', 'rate_limit', { default: [] }),
-  field.object('logger', loggerFields, {
-    default: {
-      level: 'INFO',
-      format: 'logfmt',
-      add_timestamp: false,
-      level_name: 'level',
-      timestamp_name: 'time',
-      message_name: 'msg',
-      static_fields: { '@service': 'bento' },
-      file: { path: '', rotate: false },
-      log_all_errors: false,
-    },
-  }),
+  field.object('logger', loggerFields, { default: defaultsOf(loggerFields) }),
   field.any('metrics', { default: { prometheus: {} } }),
   field.any('tracer', { default: { none: {} } }),
   field.duration('shutdown_delay', { default: '0s' }),
