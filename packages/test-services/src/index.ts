@@ -1,3 +1,5 @@
+export { startService, stopService } from './control.ts'
+export { type CrashTestOptions, type CrashTestResult, runCrashTest } from './crash.ts'
 export { readServicesEnv, requireService, type ServiceName } from './env.ts'
 export { envFile, repoRoot, stateDir } from './paths.ts'
 export { ensureTool, type GoToolName, goTools, toolPath } from './tools.ts'

@@ -1,0 +1,41 @@
+// Building blocks for connector packages (`@bento-ts/core/kit`): the shared field specs Bento's
+// connectors reuse and the runtime helpers behind them, so each connector declares and behaves
+// the same way without copying code.
+
+export {
+  abortable,
+  Channel,
+  ChannelClosed,
+  exponentialBackoff,
+  goDuration,
+  onAbort,
+} from '../components/io/channel.ts'
+export {
+  backoffFromConfig,
+  type RetryBackoffConfig,
+  retryBackoffFields,
+} from '../components/io/retry.ts'
+export {
+  ByteReader,
+  codecFields,
+  type ScannerConfig,
+  type ScannerCreator,
+  type ScannerStream,
+  SourceAcks,
+  scannerField,
+  scannerFromConfig,
+} from '../components/io/scanner.ts'
+export { BatchView, Interpolated, interpolated, toInput, wrapError } from '../components/processors/util.ts'
+export { isAbort, Pending, pause, Slots } from '../concurrency.ts'
+export { type BatchPolicy, batchingFields, policyEnabled } from '../sink.ts'
+export { type BatchingConfig, withInputBatching } from './batching.ts'
+export {
+  type MetadataFilter,
+  type MetadataIncludeConfig,
+  metadataExcludeField,
+  metadataExcludeFilter,
+  metadataIncludeField,
+  metadataIncludeFilter,
+  metadataStrings,
+} from './metadata.ts'
+export { type TlsConfig, tlsField, tlsOptions } from './tls.ts'
