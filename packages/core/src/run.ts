@@ -41,6 +41,8 @@ export interface StartOptions {
    * another program (the workflow plugin runs many) leave the port to their host.
    */
   statusServer?: boolean
+  /** see StreamParts.onInputError */
+  onInputError?: (error: Error) => void
 }
 
 const resourceKeys = [
@@ -101,6 +103,7 @@ export async function startStream(
     sink,
     logger,
     metrics,
+    ...(options.onInputError === undefined ? {} : { onInputError: options.onInputError }),
   })
   let ready = true
   const server =

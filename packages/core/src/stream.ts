@@ -16,6 +16,11 @@ export interface StreamParts {
   sink: Sink
   logger: Logger
   metrics: Metrics
+  /**
+   * Called when the input fails to connect or to read (the stream retries with backoff either
+   * way): how an embedding program learns that a running stream is stuck, e.g. to alert.
+   */
+  onInputError?: (error: Error) => void
 }
 
 export interface RunningStream {
@@ -109,6 +114,7 @@ export function runStream(parts: StreamParts): RunningStream {
         } catch (err) {
           if (reading.signal.aborted) break
           parts.logger.error(`Failed to connect to ${parts.inputName}: ${(err as Error).message}`)
+          parts.onInputError?.(err as Error)
           await pause(delay(), reading.signal)
           continue
         }
@@ -125,6 +131,7 @@ export function runStream(parts: StreamParts): RunningStream {
         if (reading.signal.aborted || isAbort(err)) break
         if (err instanceof NotConnected) connected = false
         else parts.logger.error(`Failed to read from ${parts.inputName}: ${(err as Error).message}`)
+        parts.onInputError?.(err as Error)
         await pause(delay(), reading.signal)
         continue
       }

@@ -16,10 +16,14 @@ import * as grpc from '@grpc/grpc-js'
 
 type Method = Pick<DescMethod, 'input' | 'output' | 'methodKind'>
 
-/** gRPC message size limits off: the workflow host allows itself up to 2 GiB per message. */
+/**
+ * gRPC message size limits off: the workflow host allows itself up to 2 GiB per message. Channelz
+ * off: its per-call bookkeeping is a measurable part of a step round trip and nobody reads it here.
+ */
 export const unlimitedMessages = {
   'grpc.max_receive_message_length': -1,
   'grpc.max_send_message_length': -1,
+  'grpc.enable_channelz': 0,
 } as const
 
 /** The grpc-js definition of a service: the wire paths and protobuf binary codecs of its methods. */

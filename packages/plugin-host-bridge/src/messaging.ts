@@ -98,20 +98,40 @@ export function checkStream(config: JsonObject, env: Environment): StreamConfig 
 /** The longest a Stop waits for in-flight messages before cancelling them. */
 export const maxStopMs = 10_000
 
+/** How often a stream that keeps failing is reported again (the first failure is reported at once). */
+export const failureReportIntervalMs = 30_000
+
 /**
  * A Bento stream run for a module: started by `start`, drained by `stop` within its
- * `shutdown_timeout` (at most 10 s). `onFailure` hears of a stream that failed by itself.
+ * `shutdown_timeout` (at most 10 s). `onFailure` hears of a stream that failed by itself, or whose
+ * input cannot connect or read (the stream keeps retrying): at once, then at most every 30 s.
  */
 export class ModuleStream {
   readonly #logger: Logger
   readonly #fields: Record<string, string>
   readonly #onFailure: ((err: Error) => void) | undefined
+  readonly #now: () => number
   #stream: Stream | undefined
+  #lastReport = Number.NEGATIVE_INFINITY
 
-  constructor(logger: Logger, fields: Record<string, string>, onFailure?: (err: Error) => void) {
+  constructor(
+    logger: Logger,
+    fields: Record<string, string>,
+    onFailure?: (err: Error) => void,
+    now: () => number = Date.now,
+  ) {
     this.#logger = logger
     this.#fields = fields
     this.#onFailure = onFailure
+    this.#now = now
+  }
+
+  #report(err: Error, always: boolean): void {
+    if (this.#onFailure === undefined) return
+    const now = this.#now()
+    if (!always && now - this.#lastReport < failureReportIntervalMs) return
+    this.#lastReport = now
+    this.#onFailure(err)
   }
 
   get running(): boolean {
@@ -123,6 +143,7 @@ export class ModuleStream {
     const level = typeof config.logger?.level === 'string' ? config.logger.level : 'info'
     const stream = await startStream(config, env, {
       logger: createPluginLogger({ level, fields: this.#fields }),
+      onInputError: (err) => this.#report(err, false),
     })
     this.#stream = stream
     stream.done.then(
@@ -132,7 +153,7 @@ export class ModuleStream {
       (err: Error) => {
         if (this.#stream !== stream) return
         this.#logger.error('stream failed', { error: err.message })
-        this.#onFailure?.(err)
+        this.#report(err, true)
       },
     )
   }

@@ -15,26 +15,6 @@ const work = mkdtempSync(join(tmpdir(), 'wfctl-'))
 const pluginDir = join(work, 'data', 'plugins')
 let wfctl: string
 
-/**
- * wfctl, built by ensureTool. `go install …/wfctl@v0.85.4` asks the module proxy for the version
- * list (to look for a deprecation notice); a proxy that serves v0.85.4 but refuses the list (403)
- * fails the install. The module cache answers the list once conformance/host was built (it
- * downloads that version), so it goes first as a file:// proxy.
- */
-async function buildWfctl(): Promise<string> {
-  await ensureTool('workflow-host-harness')
-  const cache = execFileSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).trim()
-  const proxy = execFileSync('go', ['env', 'GOPROXY'], { encoding: 'utf8' }).trim()
-  const saved = process.env.GOPROXY
-  process.env.GOPROXY = `file://${join(cache, 'cache', 'download')},${proxy}`
-  try {
-    return await ensureTool('wfctl')
-  } finally {
-    if (saved === undefined) delete process.env.GOPROXY
-    else process.env.GOPROXY = saved
-  }
-}
-
 beforeAll(async () => {
   ensureExe()
   execFileSync(process.execPath, ['scripts/install-plugin.ts', '--dest', work], {
@@ -43,7 +23,7 @@ beforeAll(async () => {
   })
   expect(existsSync(join(pluginDir, 'workflow-plugin-bento', 'workflow-plugin-bento'))).toBe(true)
   expect(existsSync(join(pluginDir, 'workflow-plugin-bento', 'plugin.json'))).toBe(true)
-  wfctl = await buildWfctl()
+  wfctl = await ensureTool('wfctl')
 }, 900_000)
 
 afterAll(() => rmSync(work, { recursive: true, force: true }))

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { binDir, repoRoot } from './paths.ts'
-import { mustRun, which } from './process.ts'
+import { mustRun, run, which } from './process.ts'
 
 // Go programs that tests and benchmarks run beside ours: servers we need newer than Debian ships,
 // the reference implementations, and our own Go harnesses. Each is pinned; a changed pin rebuilds it.
@@ -9,6 +9,8 @@ export interface GoTool {
   /** what `go install` takes, `module@version`, or a folder of ours to `go build` */
   source: { install: string } | { build: string }
   about: string
+  /** built first, because its build puts modules into the module cache that this install needs */
+  after?: string
 }
 
 export const goTools = {
@@ -23,6 +25,10 @@ export const goTools = {
   wfctl: {
     source: { install: 'github.com/GoCodeAlone/workflow/cmd/wfctl@v0.85.4' },
     about: 'the workflow CLI',
+    // `go install m@v` asks the proxy for m's version list (a deprecation check); this proxy
+    // serves v0.85.4 but refuses the list (403). Our host harness requires the same version, so
+    // after building it the local module cache can answer (see goEnv).
+    after: 'workflow-host-harness',
   },
   'bloblang-oracle': {
     source: { build: 'conformance/bloblang' },
@@ -53,6 +59,7 @@ function pinOf(tool: GoTool): string {
 /** Installs a Go tool into .services/bin unless the pinned version is already there; returns its path. */
 export async function ensureTool(name: GoToolName): Promise<string> {
   const tool: GoTool = goTools[name]
+  if (tool.after !== undefined) await ensureTool(tool.after as GoToolName)
   const path = toolPath(name)
   const stamp = `${path}.pin`
   // Our own harnesses are rebuilt every time: go's build cache makes an unchanged one instant.
@@ -63,7 +70,13 @@ export async function ensureTool(name: GoToolName): Promise<string> {
     throw new Error(`${name}: Go is not installed; it is needed to build ${tool.about}`)
   }
   mkdirSync(binDir, { recursive: true })
-  const env = { ...process.env, GOBIN: binDir, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' }
+  const env = {
+    ...process.env,
+    GOBIN: binDir,
+    GOFLAGS: '-mod=mod',
+    CGO_ENABLED: '0',
+    ...(await cacheFirstProxy()),
+  }
   if ('install' in tool.source) {
     await mustRun(`${name}: go install`, 'go', ['install', tool.source.install], { env })
   } else {
@@ -74,4 +87,20 @@ export async function ensureTool(name: GoToolName): Promise<string> {
   }
   writeFileSync(stamp, pinOf(tool))
   return path
+}
+
+/**
+ * GOPROXY with the local module cache in front: what was downloaded once (also version lists a
+ * proxy may refuse to serve) is answered locally, the rest falls through to the usual proxy.
+ */
+async function cacheFirstProxy(): Promise<{ GOPROXY?: string }> {
+  const read = async (key: string) => (await run('go', ['env', key])).output.trim()
+  try {
+    const cache = await read('GOMODCACHE')
+    const proxy = await read('GOPROXY')
+    if (cache === '' || proxy.startsWith('file://')) return {}
+    return { GOPROXY: `file://${join(cache, 'cache', 'download')},${proxy}` }
+  } catch {
+    return {}
+  }
 }
