@@ -2,8 +2,15 @@
 // published to the host topic `target_topic` (EngineCallbackService.PublishMessage); its source is
 // acknowledged only once the host accepted the publish, and a failed publish nacks it, so the
 // input redelivers it by its own rules (auto_replay_nacks for most inputs).
-import type { Batch, Logger, StreamConfig } from '@bento-ts/core'
+import type { Batch, Logger, Message, StreamConfig } from '@bento-ts/core'
+import { BatchView, Interpolated } from '@bento-ts/core/kit'
 import type { JsonObject } from '@bufbuild/protobuf'
+import { depthKey, stableId, stampOutgoing } from './bridge/envelope.ts'
+import { createLanes, type Lanes } from './bridge/lanes.ts'
+import { intOption, type LaneConfig, laneConfig } from './bridge/options.ts'
+import { checkEmit } from './bridge/permissions.ts'
+import { addConfigSecrets, addMetadataSecrets } from './bridge/secrets.ts'
+import { topicProblem } from './bridge/topics.ts'
 import { hostOutputType, registerSink } from './host-components.ts'
 import {
   checkStream,
@@ -25,10 +32,20 @@ export class InputModule implements ModuleHandle {
   readonly #ctx: HostContext
   readonly #logger: Logger
   readonly #stream: ModuleStream
-  #checked: { config: StreamConfig; topic: string } | undefined
+  #checked:
+    | {
+        config: StreamConfig
+        topic: string
+        lanes: LaneConfig
+        maxDepth: number
+        key: Interpolated | undefined
+      }
+    | undefined
   #unregister: (() => void) | undefined
+  #lanes: Lanes<Message> | undefined
   published = 0
   errors = 0
+  loopsStopped = 0
 
   constructor(handleId: string, name: string, config: JsonObject | undefined, ctx: HostContext) {
     this.#handleId = handleId
@@ -48,6 +65,10 @@ export class InputModule implements ModuleHandle {
     const c = this.#config
     const topic = c.target_topic
     if (typeof topic !== 'string' || topic.trim() === '') throw this.#fail('target_topic is required')
+    const problem = topicProblem(topic, false)
+    if (problem !== undefined) throw this.#fail(`target_topic "${topic}" ${problem}`)
+    checkEmit(this.#ctx.bridge.permissions, topic, `bento.input "${this.#name}"`)
+    addConfigSecrets(c, this.#ctx.env)
     if (c.input === undefined || c.input === null) throw this.#fail('input configuration is required')
     if (!isMap(c.input)) throw this.#fail('input config must be a map')
     try {
@@ -66,7 +87,17 @@ export class InputModule implements ModuleHandle {
         },
         this.#ctx.env,
       )
-      this.#checked = { config, topic }
+      const foreignId = c.foreign_id
+      if (foreignId !== undefined && typeof foreignId !== 'string') {
+        throw new Error('foreign_id must be an interpolated string, e.g. ${! meta("kafka_key") }')
+      }
+      this.#checked = {
+        config,
+        topic,
+        lanes: laneConfig(c),
+        maxDepth: intOption(c, 'max_propagation_depth', this.#ctx.bridge.maxDepth, 1),
+        key: foreignId === undefined || foreignId === '' ? undefined : new Interpolated(foreignId),
+      }
     } catch (err) {
       throw this.#fail(errorText(err))
     }
@@ -80,36 +111,65 @@ export class InputModule implements ModuleHandle {
       throw this.#fail('no host callbacks (ConfigureCallback was not called): cannot publish messages')
     }
     const warn = throttledWarn(this.#logger)
-    const publish = async (batch: Batch): Promise<void> => {
+    const { lanes: laneOptions, maxDepth, key } = this.#checked!
+    const source = `bento.input/${this.#name}`
+    const publishOne = async (message: Message): Promise<void> => {
       const callbacks = this.#ctx.callbacks()
       if (callbacks === undefined) throw new Error('publish message: no host callbacks')
-      for (const message of batch) {
-        let error: string
-        try {
-          const response = await callbacks.publishMessage({
-            handleId: this.#handleId,
-            topic,
-            payload: message.bytes(),
-            metadata: metadataOf(message),
-          })
-          error = response.error
-        } catch (err) {
-          error = errorText(err)
-        }
-        if (error !== '') {
-          this.errors++
-          warn('publish failed; the message will be redelivered', { topic, error })
-          throw new Error(`publish message: ${error}`)
-        }
-        this.published++
+      let error: string
+      try {
+        const response = await callbacks.publishMessage({
+          handleId: this.#handleId,
+          topic,
+          payload: message.bytes(),
+          metadata: metadataOf(message),
+        })
+        error = response.error
+      } catch (err) {
+        error = errorText(err)
       }
+      if (error !== '') {
+        this.errors++
+        warn('publish failed; the message will be retried or redelivered', { topic, error })
+        throw new Error(`publish message: ${error}`)
+      }
+      this.published++
     }
-    const maxInFlight = (this.#config.max_in_flight as number | undefined) ?? 1
+    const lanes = createLanes<Message>({ ...laneOptions, consumeLagMs: 0, lagAlertMs: 0 }, publishOne)
+    this.#lanes = lanes
+    const publish = async (batch: Batch): Promise<void> => {
+      // submitted in read order before any await: one foreign id's messages keep their order
+      const deliveries: Promise<void>[] = []
+      batch.forEach((message, i) => {
+        const depth = Number(message.metaString(depthKey) ?? 0)
+        if (stampOutgoing(message, source, maxDepth) === undefined) {
+          this.loopsStopped++
+          this.#ctx.bridge.metrics.counter('bridge_loop_stopped', { module: this.#name }).inc()
+          this.#ctx.bridge.loops.stop(
+            message,
+            `bento.input "${this.#name}" → ${topic} (depth ${depth})`,
+            maxDepth,
+          )
+          return
+        }
+        addMetadataSecrets(message.metadata)
+        const id = key === undefined ? stableId(message) : key.text(new BatchView(batch), i)
+        deliveries.push(lanes.submit(id, Date.now(), message))
+      })
+      const results = await Promise.allSettled(deliveries)
+      const failed = results.find((r) => r.status === 'rejected')
+      if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
+    }
+    const maxInFlight = Math.max(
+      (this.#config.max_in_flight as number | undefined) ?? 1,
+      laneOptions.parallel,
+    )
     this.#unregister = registerSink(this.#handleId, publish, maxInFlight)
     try {
       await this.#stream.start(config, this.#ctx.env)
     } catch (err) {
       this.#unregister()
+      lanes.close()
       throw this.#fail(`start: ${errorText(err)}`)
     }
     this.#logger.info('stream started', { input: config.input.type, target_topic: topic })
@@ -117,11 +177,15 @@ export class InputModule implements ModuleHandle {
 
   async stop(): Promise<void> {
     if (!this.#stream.running) return
+    // Deliveries retried under error_backoff would hold the drain: give them half the stop window.
+    const giveUp = setTimeout(() => this.#lanes?.close(), 5000)
     try {
       await this.#stream.stop()
     } catch (err) {
       throw this.#fail(`stop: ${errorText(err)}`)
     } finally {
+      clearTimeout(giveUp)
+      this.#lanes?.close()
       this.#unregister?.()
       this.#logger.info('stream stopped', { messages_published: this.published, errors: this.errors })
     }

@@ -1,4 +1,5 @@
 import type { Logger } from '@bento-ts/core'
+import { maskSecrets } from './bridge/secrets.ts'
 
 // In plugin mode stdout belongs to go-plugin (the handshake line; the rest is discarded), so every
 // log line goes to stderr. The host reads stderr line by line; a JSON line with `@level` and
@@ -39,7 +40,8 @@ export function createPluginLogger(options: PluginLoggerOptions = {}): Logger {
         ...base,
         ...fields,
       }
-      write(`${JSON.stringify(record, errorsAsText)}\n`)
+      // Every line is masked: a secret from a config or a credential header never reaches the host.
+      write(maskSecrets(`${JSON.stringify(record, errorsAsText)}\n`))
     }
     return {
       trace: at('trace'),

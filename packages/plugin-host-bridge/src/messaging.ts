@@ -12,6 +12,7 @@ import {
 } from '@bento-ts/core'
 import type { JsonObject, JsonValue } from '@bufbuild/protobuf'
 import { stringify } from 'yaml'
+import type { BridgeSettings } from './bridge/options.ts'
 import { createPluginLogger } from './log.ts'
 import { ProcessorConfigError, processorList } from './processors.ts'
 import type { EngineCallbacks } from './service.ts'
@@ -23,6 +24,8 @@ export interface HostContext {
   logger: Logger
   /** the host's EngineCallbackService, once ConfigureCallback succeeded */
   callbacks(): EngineCallbacks | undefined
+  /** event permissions, depth limit, loop guard and metrics shared by every module */
+  bridge: BridgeSettings
 }
 
 /** A module handle: modules and triggers share one namespace of handles. */

@@ -1,9 +1,17 @@
 // `bento.output`: a Bento output (and optional processors) as an event sink. At Start it
-// subscribes to the host topic `source_topic` (EngineCallbackService.Subscribe); every message the
-// host delivers (DeliverMessage) goes through the processors to the output, and DeliverMessage
-// answers `acknowledged` only once the output wrote it — or with the error that stopped it.
+// subscribes to the host topic pattern `source_topic` (EngineCallbackService.Subscribe; `*` is one
+// segment, `**` one or more); every message the host delivers (DeliverMessage) for a matching
+// topic goes through the processors to the output, and DeliverMessage answers `acknowledged` only
+// once the output wrote it — or with the error that stopped it. Each module has its own delivery
+// window (max_in_flight, queue_size): under `delivery: at_least_once` a full window holds the
+// host's call (and fails it, retryable, after backpressure_timeout); `best_effort` drops instead.
 import { type Logger, Message, type StreamConfig } from '@bento-ts/core'
 import type { JsonObject } from '@bufbuild/protobuf'
+import { deliveryOption, durationOption, intOption } from './bridge/options.ts'
+import { checkSubscribe } from './bridge/permissions.ts'
+import { addConfigSecrets, addMetadataSecrets } from './bridge/secrets.ts'
+import { matchTopic, topicProblem } from './bridge/topics.ts'
+import { type DeliveryWindow, deliveryWindow } from './bridge/window.ts'
 import { HostSource, hostInputType, registerSource } from './host-components.ts'
 import {
   checkStream,
@@ -23,11 +31,13 @@ export class OutputModule implements ModuleHandle {
   readonly #ctx: HostContext
   readonly #logger: Logger
   readonly #stream: ModuleStream
-  #checked: { config: StreamConfig; topic: string; broker: string } | undefined
+  #checked: { config: StreamConfig; topic: string; broker: string; window: DeliveryWindow } | undefined
+  #warnedDrop = 0
   #source: HostSource | undefined
   #unregister: (() => void) | undefined
   received = 0
   written = 0
+  dropped = 0
 
   constructor(handleId: string, name: string, config: JsonObject | undefined, ctx: HostContext) {
     this.#handleId = handleId
@@ -46,6 +56,10 @@ export class OutputModule implements ModuleHandle {
     const c = this.#config
     const topic = c.source_topic
     if (typeof topic !== 'string' || topic.trim() === '') throw this.#fail('source_topic is required')
+    const problem = topicProblem(topic)
+    if (problem !== undefined) throw this.#fail(`source_topic "${topic}" ${problem}`)
+    checkSubscribe(this.#ctx.bridge.permissions, topic, `bento.output "${this.#name}"`)
+    addConfigSecrets(c, this.#ctx.env)
     if (c.output === undefined || c.output === null) throw this.#fail('output configuration is required')
     if (!isMap(c.output)) throw this.#fail('output config must be a map')
     const broker = typeof c.source_broker === 'string' ? c.source_broker : ''
@@ -61,7 +75,16 @@ export class OutputModule implements ModuleHandle {
         },
         this.#ctx.env,
       )
-      this.#checked = { config, topic, broker }
+      const window = deliveryWindow(
+        {
+          maxInFlight: intOption(c, 'max_in_flight', 64, 1),
+          queueSize: intOption(c, 'queue_size', 1024, 0),
+          delivery: deliveryOption(c),
+          backpressureTimeoutMs: durationOption(c, 'backpressure_timeout', '30s'),
+        },
+        `bento.output "${this.#name}"`,
+      )
+      this.#checked = { config, topic, broker, window }
     } catch (err) {
       throw this.#fail(errorText(err))
     }
@@ -103,11 +126,30 @@ export class OutputModule implements ModuleHandle {
 
   async deliver(topic: string, payload: Uint8Array, metadata: Record<string, string>): Promise<void> {
     const source = this.#source
-    if (source === undefined || topic !== this.#checked?.topic) {
+    const checked = this.#checked
+    if (source === undefined || checked === undefined || !matchTopic(checked.topic, topic)) {
       throw new Error(`no message handler for handle ${this.#handleId} topic ${topic}`)
     }
     this.received++
-    await source.push([new Message(payload, Object.entries(metadata))])
+    addMetadataSecrets(Object.entries(metadata))
+    const outcome = await checked.window.run(() =>
+      source.push([new Message(payload, Object.entries(metadata))]),
+    )
+    if (outcome === 'dropped') {
+      this.dropped++
+      this.#ctx.bridge.metrics.counter('bridge_delivery_dropped', { module: this.#name }).inc()
+      // a warning per second at most: a flood of drops must not flood the log too
+      const now = Date.now()
+      if (now - this.#warnedDrop >= 1000) {
+        this.#warnedDrop = now
+        this.#logger.warn('delivery window full: message dropped (delivery: best_effort)', {
+          source_topic: checked.topic,
+          topic,
+          dropped_total: this.dropped,
+        })
+      }
+      return
+    }
     this.written++
   }
 

@@ -4,6 +4,9 @@ import { randomUUID } from 'node:crypto'
 import { createMetrics, type Environment, type Logger, type Metrics } from '@bento-ts/core'
 import type { JsonObject } from '@bufbuild/protobuf'
 import type * as grpc from '@grpc/grpc-js'
+import { type BridgeSettings, bridgeSettings } from './bridge/options.ts'
+import type { EventPermissions } from './bridge/permissions.ts'
+import { maskSecrets } from './bridge/secrets.ts'
 import { BrokerModule } from './broker-module.ts'
 import { EngineCallbackService, PluginService } from './gen/workflow/plugin/v1/plugin_pb.ts'
 import type { Broker } from './goplugin.ts'
@@ -31,6 +34,8 @@ export interface PluginServiceOptions {
   env: Environment
   logger: Logger
   metrics?: Metrics
+  /** events.emit / events.subscribe / events.max_propagation_depth from the plugin's config */
+  events?: EventPermissions
 }
 
 /** The plugin's state: live modules and steps by handle, and the host callback client. */
@@ -41,16 +46,24 @@ export class BentoPlugin {
   readonly #modules = new Map<string, ModuleHandle>()
   readonly #steps = new Map<string, BentoStep>()
   #callbacks: EngineCallbacks | undefined
+  readonly bridge: BridgeSettings
 
   constructor(options: PluginServiceOptions) {
     this.#options = options
     this.#metrics = options.metrics ?? createMetrics()
     this.#env = withHostComponents(options.env)
+    const events = options.events ?? {}
+    this.bridge = bridgeSettings(options.logger, this.#metrics, events, events.maxPropagationDepth)
   }
 
   /** What modules and triggers get: the environment with the host ends, the logger, the callbacks. */
   #context(): HostContext {
-    return { env: this.#env, logger: this.#options.logger, callbacks: () => this.#callbacks }
+    return {
+      env: this.#env,
+      logger: this.#options.logger,
+      callbacks: () => this.#callbacks,
+      bridge: this.bridge,
+    }
   }
 
   #newModule(type: string, handleId: string, name: string, config: JsonObject | undefined): ModuleHandle {
@@ -81,7 +94,8 @@ export class BentoPlugin {
   register(server: grpc.Server, broker: Broker): void {
     const { manifest, logger } = this.#options
     const env = this.#env
-    const errorOf = errorText
+    // Errors go back to the host (and into its logs): no secret in clear.
+    const errorOf = (err: unknown) => maskSecrets(errorText(err))
     const onModule = async (
       handleId: string,
       action: (m: ModuleHandle) => void | Promise<void>,

@@ -1,5 +1,13 @@
-import { addPlugin, EndOfInput, type Plugin, silentLogger, standardEnvironment } from '@bento-ts/core'
+import {
+  addPlugin,
+  createMetrics,
+  EndOfInput,
+  type Plugin,
+  silentLogger,
+  standardEnvironment,
+} from '@bento-ts/core'
 import { describe, expect, it } from 'vitest'
+import { bridgeSettings } from './bridge/options.ts'
 import { withHostComponents } from './host-components.ts'
 import type { EngineCallbacks } from './service.ts'
 import { BentoTrigger } from './trigger.ts'
@@ -19,6 +27,8 @@ const failingInput: Plugin<'input'> = {
     close: async () => {},
   }),
 }
+
+const bridge = bridgeSettings(silentLogger, createMetrics())
 
 function recordingCallbacks(answer = '') {
   const calls: { triggerType: string; action: string; data: unknown }[] = []
@@ -42,7 +52,7 @@ describe('BentoTrigger', () => {
       'h1',
       'bento',
       { subscriptions: [{ workflow: 'orders', action: 'ingest', input: { never_connects: {} } }] },
-      { env: withHostComponents(env), logger: silentLogger, callbacks: () => callbacks },
+      { env: withHostComponents(env), logger: silentLogger, callbacks: () => callbacks, bridge },
     )
     await trigger.start()
     await expect.poll(() => calls.length, { timeout: 5000 }).toBe(1)
@@ -72,7 +82,12 @@ describe('BentoTrigger', () => {
           },
         ],
       },
-      { env: withHostComponents(standardEnvironment()), logger: silentLogger, callbacks: () => callbacks },
+      {
+        env: withHostComponents(standardEnvironment()),
+        logger: silentLogger,
+        callbacks: () => callbacks,
+        bridge,
+      },
     )
     await trigger.start()
     await expect.poll(() => trigger.fired, { timeout: 5000 }).toBe(3)
@@ -85,7 +100,12 @@ describe('BentoTrigger', () => {
       'h3',
       'bento',
       { subscriptions: [] },
-      { env: withHostComponents(standardEnvironment()), logger: silentLogger, callbacks: () => undefined },
+      {
+        env: withHostComponents(standardEnvironment()),
+        logger: silentLogger,
+        callbacks: () => undefined,
+        bridge,
+      },
     )
     await expect(trigger.start()).rejects.toThrow('ConfigureCallback was not called')
   })

@@ -2,9 +2,18 @@
 // becomes a TriggerWorkflow call {trigger_type: the trigger's workflowType, action, data:
 // {body, metadata, workflow}}. The source is acknowledged only once the host call succeeded (the
 // host runs the pipeline synchronously), so a failed run nacks it and the input redelivers it.
-// A stream that fails by itself is reported with action `stream_error`.
-import type { Batch, Logger, StreamConfig } from '@bento-ts/core'
+// A stream that fails by itself, or whose input keeps failing, is reported with action
+// `stream_error`. Each message also goes as a connector event (`data.event`: id, foreign_id, type,
+// headers, created_at; shaped by the subscription's `event` mapping), delivered in `parallel`
+// lanes sharded by foreign_id (one entity's events stay in order), retried after `error_backoff`,
+// held until `consume_lag` old, with `lag_alert` watching the oldest undelivered one.
+import type { Batch, Logger, Message, StreamConfig } from '@bento-ts/core'
 import type { JsonObject } from '@bufbuild/protobuf'
+import { depthKey, stampOutgoing } from './bridge/envelope.ts'
+import { type ConnectorEvent, type EventMapper, eventMapper, sourceTimestampMs } from './bridge/event.ts'
+import { createLanes, type Lanes } from './bridge/lanes.ts'
+import { durationOption, intOption, type LaneConfig, laneConfig } from './bridge/options.ts'
+import { addConfigSecrets, addMetadataSecrets } from './bridge/secrets.ts'
 import { hostOutputType, registerSink } from './host-components.ts'
 import {
   checkStream,
@@ -24,6 +33,17 @@ interface Subscription {
   action: string
   maxInFlight: number
   config: StreamConfig
+  event: EventMapper
+  lanes: LaneConfig
+  consumeLagMs: number
+  lagAlertMs: number
+  maxDepth: number
+}
+
+/** A message on its way to TriggerWorkflow, with the connector event made for it. */
+interface Fired {
+  message: Message
+  event: ConnectorEvent
 }
 
 export class BentoTrigger implements ModuleHandle {
@@ -32,8 +52,9 @@ export class BentoTrigger implements ModuleHandle {
   readonly #ctx: HostContext
   readonly #logger: Logger
   readonly #subscriptions: Subscription[]
-  #running: { stream: ModuleStream; unregister: () => void }[] = []
+  #running: { stream: ModuleStream; unregister: () => void; lanes: Lanes<Fired> }[] = []
   fired = 0
+  loopsStopped = 0
 
   /** Checks the config at CreateTrigger: errors there name the subscription and the field. */
   constructor(handleId: string, triggerType: string, config: JsonObject | undefined, ctx: HostContext) {
@@ -66,16 +87,39 @@ export class BentoTrigger implements ModuleHandle {
         throw new Error(`${at}.max_in_flight must be a positive integer`)
       }
       try {
+        addConfigSecrets(item, this.#ctx.env)
         const pipeline = pipelineOf(item)
+        // One processing thread unless asked otherwise: events must reach the lanes in read order.
+        const ordered = pipeline === undefined ? { threads: 1 } : { threads: 1, ...(pipeline as object) }
         const stream = checkStream(
           {
             input: item.input,
-            ...(pipeline === undefined ? {} : { pipeline }),
+            pipeline: ordered,
             output: { [hostOutputType]: `${this.#handleId}/${index}` },
           },
           this.#ctx.env,
         )
-        return { index, workflow, action, maxInFlight, config: stream }
+        if (item.event !== undefined && typeof item.event !== 'string') {
+          throw new Error('event must be a Bloblang mapping (a string)')
+        }
+        let event: EventMapper
+        try {
+          event = eventMapper(item.event as string | undefined)
+        } catch (err) {
+          throw new Error(`event: ${errorText(err)}`)
+        }
+        return {
+          index,
+          workflow,
+          action,
+          maxInFlight,
+          config: stream,
+          event,
+          lanes: laneConfig(item),
+          consumeLagMs: durationOption(item, 'consume_lag', ''),
+          lagAlertMs: durationOption(item, 'lag_alert', ''),
+          maxDepth: intOption(item, 'max_propagation_depth', this.#ctx.bridge.maxDepth, 1),
+        }
       } catch (err) {
         throw new Error(`${at}: ${errorText(err)}`)
       }
@@ -117,24 +161,79 @@ export class BentoTrigger implements ModuleHandle {
 
   async #startOne(sub: Subscription): Promise<void> {
     const warn = throttledWarn(this.#logger)
-    const fire = async (batch: Batch) => {
-      for (const message of batch) {
-        const data = messageToMap(message)
-        if (sub.workflow !== '') data.workflow = sub.workflow
-        try {
-          await this.#call(sub.action, data)
-        } catch (err) {
-          warn('workflow trigger failed; the message will be redelivered', {
-            workflow: sub.workflow,
-            action: sub.action,
-            error: errorText(err),
-          })
-          throw err
-        }
-        this.fired++
+    const metrics = this.#ctx.bridge.metrics
+    const labels = { trigger: this.#triggerType, workflow: sub.workflow }
+    const lagGauge = metrics.gauge('bridge_trigger_oldest_undelivered_seconds', labels)
+    const source = `bento.trigger/${this.#triggerType}/${sub.workflow}`
+    const deliverOne = async ({ message, event }: Fired): Promise<void> => {
+      const data = messageToMap(message)
+      if (sub.workflow !== '') data.workflow = sub.workflow
+      data.event = event as unknown as JsonObject
+      try {
+        await this.#call(sub.action, data)
+      } catch (err) {
+        warn('workflow trigger failed; it will be retried or redelivered', {
+          workflow: sub.workflow,
+          action: sub.action,
+          error: errorText(err),
+        })
+        throw err
       }
+      this.fired++
     }
-    const unregister = registerSink(`${this.#handleId}/${sub.index}`, fire, sub.maxInFlight)
+    const lanes = createLanes<Fired>(
+      {
+        ...sub.lanes,
+        consumeLagMs: sub.consumeLagMs,
+        lagAlertMs: sub.lagAlertMs,
+        onLag: (ageMs) => lagGauge.set(ageMs / 1000),
+        onLagAlert: (ageMs) => {
+          metrics.counter('bridge_trigger_lag_alerts', labels).inc()
+          this.#logger.warn('trigger lag: the oldest undelivered event is older than lag_alert', {
+            workflow: sub.workflow,
+            age_ms: Math.round(ageMs),
+            lag_alert_ms: sub.lagAlertMs,
+          })
+        },
+      },
+      deliverOne,
+    )
+    const fire = async (batch: Batch) => {
+      const now = Date.now()
+      // submitted in read order before any await, so each foreign id's lane sees its events in order
+      const deliveries: Promise<void>[] = []
+      for (const message of batch) {
+        const depth = Number(message.metaString(depthKey) ?? 0)
+        if (stampOutgoing(message, source, sub.maxDepth) === undefined) {
+          this.loopsStopped++
+          metrics.counter('bridge_loop_stopped', labels).inc()
+          this.#ctx.bridge.loops.stop(
+            message,
+            `bento trigger "${sub.workflow}" (depth ${depth})`,
+            sub.maxDepth,
+          )
+          continue
+        }
+        addMetadataSecrets(message.metadata)
+        const event = sub.event(message, sub.action, now)
+        const createdAt = Date.parse(event.created_at)
+        deliveries.push(
+          lanes.submit(
+            event.foreign_id !== '' ? event.foreign_id : event.id,
+            Number.isNaN(createdAt) ? (sourceTimestampMs(message) ?? now) : createdAt,
+            { message, event },
+          ),
+        )
+      }
+      const results = await Promise.allSettled(deliveries)
+      const failed = results.find((r) => r.status === 'rejected')
+      if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
+    }
+    const unregister = registerSink(
+      `${this.#handleId}/${sub.index}`,
+      fire,
+      Math.max(sub.maxInFlight, sub.lanes.parallel * 2),
+    )
     const stream = new ModuleStream(
       this.#logger.child({ workflow: sub.workflow }),
       { trigger: this.#triggerType, type: 'bento', workflow: sub.workflow },
@@ -149,9 +248,10 @@ export class BentoTrigger implements ModuleHandle {
       await stream.start(sub.config, this.#ctx.env)
     } catch (err) {
       unregister()
+      lanes.close()
       throw new Error(`bento trigger: start stream for workflow "${sub.workflow}": ${errorText(err)}`)
     }
-    this.#running.push({ stream, unregister })
+    this.#running.push({ stream, unregister, lanes })
   }
 
   /** Stops every subscription's stream; returns at once when none runs. */
@@ -159,12 +259,16 @@ export class BentoTrigger implements ModuleHandle {
     const running = this.#running
     this.#running = []
     let first: Error | undefined
-    for (const { stream, unregister } of running) {
+    for (const { stream, unregister, lanes } of running) {
+      // Deliveries retried under error_backoff would hold the drain: give them half the stop window.
+      const giveUp = setTimeout(() => lanes.close(), 5000)
       try {
         await stream.stop()
       } catch (err) {
         first ??= new Error(`bento trigger: stop stream: ${errorText(err)}`)
       } finally {
+        clearTimeout(giveUp)
+        lanes.close()
         unregister()
       }
     }
