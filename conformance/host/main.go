@@ -405,6 +405,7 @@ func runAll(repoArg, exeArg, nodeArg string) int {
 	})
 
 	messagingChecks(h, ctx, adapter, modules, rec, work)
+	bridgeChecks(h, ctx, adapter, rec, work)
 	h.run("full engine: an inline bento trigger runs its pipeline (step.bento) per message", func() error {
 		return engineCheck(h, ctx, adapter, rec, hostLog)
 	})

@@ -45,6 +45,8 @@ type recorder struct {
 	refused       int
 	// onTrigger, when set, handles triggers after they are recorded (the full-engine check).
 	onTrigger func(triggerType, action string, data map[string]any) error
+	// bus, when set, delivers what is published to the subscribed bento.outputs (bridge.go).
+	bus *bus
 }
 
 func (r *recorder) publish(_, topic string, payload []byte, md map[string]string) (string, error) {
@@ -56,6 +58,9 @@ func (r *recorder) publish(_, topic string, payload []byte, md map[string]string
 		return "", errors.New("event bus unavailable")
 	}
 	r.published = append(r.published, publishedMsg{topic, string(payload), md})
+	if r.bus != nil {
+		r.bus.publish(topic, payload, md)
+	}
 	return fmt.Sprintf("m%d", len(r.published)), nil
 }
 

@@ -1,4 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { type Environment, standardEnvironment } from '@bento-ts/core'
+import { parse as parseYaml } from 'yaml'
+import { type EventPermissions, parseEventPermissions } from './bridge/permissions.ts'
 import { type HandshakeConfig, type PluginServer, servePlugin } from './goplugin.ts'
 import { createPluginLogger } from './log.ts'
 import { BentoPlugin, type PluginManifest } from './service.ts'
@@ -49,11 +53,57 @@ export function isPluginInvocation(env: NodeJS.ProcessEnv = process.env): boolea
   )
 }
 
+export {
+  checkEmit,
+  checkSubscribe,
+  type EventPermissions,
+  mayEmit,
+  maySubscribe,
+  parseEventPermissions,
+} from './bridge/permissions.ts'
+export { maskSecrets } from './bridge/secrets.ts'
+export { matchTopic, patternWithin, topicProblem } from './bridge/topics.ts'
+
 export interface WorkflowPluginOptions {
   manifest: PluginManifest
   /** components available to streams and steps; default: the standard ones */
   env?: Environment
   processEnv?: NodeJS.ProcessEnv
+  /** default: readEventPermissions(processEnv) */
+  events?: EventPermissions
+}
+
+/**
+ * The plugin's event permissions: `events` in the plugin.json beside the executable (what the
+ * host installed), overridden by `events` in the YAML or JSON file BENTO_PLUGIN_CONFIG names.
+ * Throws naming the file and the field when either is wrong.
+ */
+export function readEventPermissions(
+  processEnv: NodeJS.ProcessEnv = process.env,
+  manifestPath = join(dirname(process.execPath), 'plugin.json'),
+): EventPermissions {
+  let events: EventPermissions = {}
+  if (existsSync(manifestPath)) {
+    const manifest = readDocument(manifestPath)
+    events = parseEventPermissions(manifest.events, manifestPath)
+  }
+  const configPath = processEnv.BENTO_PLUGIN_CONFIG
+  if (configPath !== undefined && configPath !== '') {
+    const config = readDocument(configPath)
+    if (config.events !== undefined) events = parseEventPermissions(config.events, configPath)
+  }
+  return events
+}
+
+function readDocument(path: string): Record<string, unknown> {
+  let doc: unknown
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'))
+  } catch (err) {
+    throw new Error(`${path}: ${(err as Error).message}`)
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${path}: expected a map`)
+  return doc as Record<string, unknown>
 }
 
 /** Serves workflow-plugin-bento to a workflow host until it asks the plugin to shut down. */
@@ -66,6 +116,7 @@ export async function serveWorkflowPlugin(options: WorkflowPluginOptions): Promi
     manifest: options.manifest,
     env: options.env ?? standardEnvironment(),
     logger,
+    events: options.events ?? readEventPermissions(options.processEnv ?? process.env),
   })
   return servePlugin({
     handshake: workflowHandshake,

@@ -47,6 +47,10 @@ it('loads, runs and shuts down in the workflow host', async () => {
       'bento.broker: memory transport publishes back what is delivered',
       "trigger bento: messages reach the host's TriggerWorkflow",
       'full engine: an inline bento trigger runs its pipeline (step.bento) per message',
+      'bridge: two bento.outputs on overlapping patterns each receive what they should',
+      'bridge: a stalled bento.output does not slow another',
+      'bridge: a loop configured on purpose stops at propagation depth 3',
+      'bridge: a trigger with parallel: 4 keeps per-entity order',
       'shutdown within 2 s, no SIGKILL',
     ]),
   )
