@@ -6,6 +6,7 @@ import { parseDuration } from './duration.ts'
 import type { Environment } from './environment.ts'
 import { startStatusServer } from './http-server.ts'
 import { createLogger, type Logger, type LoggerConfig } from './logger.ts'
+import type { Batch } from './message.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { type RunningStream, runStream } from './stream.ts'
 import { type StreamConfig, streamFields } from './stream-config.ts'
@@ -43,6 +44,8 @@ export interface StartOptions {
   statusServer?: boolean
   /** see StreamParts.onInputError */
   onInputError?: (error: Error) => void
+  /** see StreamParts.onRead */
+  onRead?: (batch: Batch) => void
 }
 
 const resourceKeys = [
@@ -104,6 +107,7 @@ export async function startStream(
     logger,
     metrics,
     ...(options.onInputError === undefined ? {} : { onInputError: options.onInputError }),
+    ...(options.onRead === undefined ? {} : { onRead: options.onRead }),
   })
   let ready = true
   const server =

@@ -21,6 +21,8 @@ export interface StreamParts {
    * way): how an embedding program learns that a running stream is stuck, e.g. to alert.
    */
   onInputError?: (error: Error) => void
+  /** sees every batch as it is read, before any processor (the plugin learns credentials to mask) */
+  onRead?: (batch: Batch) => void
 }
 
 export interface RunningStream {
@@ -136,6 +138,7 @@ export function runStream(parts: StreamParts): RunningStream {
         continue
       }
       received.inc(read.batch.length)
+      parts.onRead?.(read.batch)
       transactions.add()
       const inputAck = read.ack
       const ack: AckFn = (error) => {

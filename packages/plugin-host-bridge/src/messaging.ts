@@ -13,6 +13,7 @@ import {
 import type { JsonObject, JsonValue } from '@bufbuild/protobuf'
 import { stringify } from 'yaml'
 import type { BridgeSettings } from './bridge/options.ts'
+import { addMetadataSecrets } from './bridge/secrets.ts'
 import { createPluginLogger } from './log.ts'
 import { ProcessorConfigError, processorList } from './processors.ts'
 import type { EngineCallbacks } from './service.ts'
@@ -147,6 +148,10 @@ export class ModuleStream {
     const stream = await startStream(config, env, {
       logger: createPluginLogger({ level, fields: this.#fields }),
       onInputError: (err) => this.#report(err, false),
+      // credentials in what the input read are masked from the first log line on
+      onRead: (batch) => {
+        for (const message of batch) if (message.metadata.size > 0) addMetadataSecrets(message.metadata)
+      },
     })
     this.#stream = stream
     stream.done.then(
