@@ -22,6 +22,20 @@ const string = (name: string, description: string, required = false, defaultValu
   defaultValue,
 })
 
+const number = (name: string, description: string, defaultValue: string) => ({
+  name,
+  type: 'number',
+  description,
+  required: false,
+  defaultValue,
+})
+
+const laneFields = [
+  number('parallel', 'Deliveries at once, sharded by foreign id (one entity stays in order)', '1'),
+  string('error_backoff', 'Retry a failed delivery in place after this pause (empty: nack at once)'),
+  number('max_propagation_depth', 'Crossings to the host a message may make before a loop is cut', '3'),
+]
+
 /** The schemas the workflow UI and validators show, one per module type and one for the step. */
 export const moduleSchemas: readonly Schema[] = [
   {
@@ -46,6 +60,8 @@ export const moduleSchemas: readonly Schema[] = [
       object('input', 'Bento input configuration', true),
       string('target_topic', 'Host EventBus topic to publish messages to', true),
       string('target_broker', 'Optional broker name on the host'),
+      string('foreign_id', 'Interpolated entity key for parallel delivery (default: the event id)'),
+      ...laneFields,
     ],
     outputs: [{ name: 'messages', type: 'EventBus', description: 'Messages published to the host EventBus' }],
   },
@@ -56,8 +72,26 @@ export const moduleSchemas: readonly Schema[] = [
     description: 'A Bento output as an event sink: messages of a host topic are written to it.',
     configFields: [
       object('output', 'Bento output configuration', true),
-      string('source_topic', 'Host EventBus topic to subscribe to', true),
+      string(
+        'source_topic',
+        'Host EventBus topic pattern to subscribe to (* one segment, ** one or more)',
+        true,
+      ),
       string('source_broker', 'Optional broker name on the host'),
+      string(
+        'delivery',
+        'at_least_once (a full window holds the host) or best_effort (drops, counted)',
+        false,
+        'at_least_once',
+      ),
+      number('max_in_flight', 'Deliveries in the stream at once', '64'),
+      number('queue_size', 'Deliveries waiting for room', '1024'),
+      string(
+        'backpressure_timeout',
+        'How long a held delivery waits before a retryable error (0s: forever)',
+        false,
+        '30s',
+      ),
     ],
     inputs: [{ name: 'messages', type: 'EventBus', description: 'Messages received from the host EventBus' }],
   },
