@@ -66,6 +66,9 @@ export async function buildExe(argv: string[] = []): Promise<string> {
     legalComments: 'none',
     plugins: [workspaceSources],
     logLevel: 'warning',
+    // import.meta is an empty object in a CommonJS bundle: createRequire(import.meta.url) and
+    // friends would fail only when the executable runs. Fail the build at the source line instead.
+    logOverride: { 'empty-import-meta': 'error' },
   })
   const bundled = performance.now() - t0
 
@@ -80,6 +83,10 @@ export async function buildExe(argv: string[] = []): Promise<string> {
   const exe = join(outDir, exeName)
   copyFileSync(node, exe)
   chmodSync(exe, 0o755)
+  // macOS runs only signed binaries: Node's signature is removed before the blob goes in, and the
+  // result is signed ad hoc (Node's SEA instructions); the blob lives in its own Mach-O segment.
+  const macos = process.platform === 'darwin'
+  if (macos) execFileSync('codesign', ['--remove-signature', exe], { stdio: ['ignore', 'ignore', 'inherit'] })
   const postject = join(dirname(require.resolve('postject/package.json')), 'dist', 'cli.js')
   execFileSync(
     process.execPath,
@@ -90,9 +97,11 @@ export async function buildExe(argv: string[] = []): Promise<string> {
       blob,
       '--sentinel-fuse',
       'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+      ...(macos ? ['--macho-segment-name', 'NODE_SEA'] : []),
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   )
+  if (macos) execFileSync('codesign', ['--sign', '-', exe], { stdio: ['ignore', 'ignore', 'inherit'] })
   rmSync(blob)
   rmSync(seaConfig)
   const mb = (p: string) => (statSync(p).size / 1024 / 1024).toFixed(1)

@@ -12,8 +12,9 @@ import {
 } from '@bento-ts/core'
 import { Command, Option } from 'commander'
 import { runBlobl } from './blobl.ts'
+import { version } from './version.ts'
 
-export const version = '0.0.0'
+export { version }
 
 const kinds = ['input', 'output', 'processor', 'cache', 'rate_limit', 'buffer'] as const
 
