@@ -10,6 +10,7 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
+  readFileSync,
   realpathSync,
   rmSync,
   statSync,
@@ -45,6 +46,23 @@ const workspaceSources: Plugin = {
   },
 }
 
+/**
+ * Packages load heavy libraries on first use with `const require = createRequire(import.meta.url)`
+ * and `require('<literal>')`. In the bundle that line goes, so each `require('<literal>')` is the
+ * bundler's: the library is bundled and still evaluated only when first called.
+ */
+const lazyRequires: Plugin = {
+  name: 'lazy-requires',
+  setup(b) {
+    b.onLoad({ filter: /[/\\]packages[/\\][^/\\]+[/\\]src[/\\].*\.ts$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8')
+      const line = /^(\s*)const require = createRequire\(import\.meta\.url\)\s*$/m
+      if (!line.test(text)) return undefined
+      return { contents: text.replace(line, "$1// (bundled: require is the bundler's)"), loader: 'ts' }
+    })
+  },
+}
+
 export async function buildExe(argv: string[] = []): Promise<string> {
   const node = nodeBinary(argv)
   const major = execFileSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim()
@@ -64,7 +82,7 @@ export async function buildExe(argv: string[] = []): Promise<string> {
     target: 'node24',
     minifySyntax: true,
     legalComments: 'none',
-    plugins: [workspaceSources],
+    plugins: [workspaceSources, lazyRequires],
     logLevel: 'warning',
     // import.meta is an empty object in a CommonJS bundle: createRequire(import.meta.url) and
     // friends would fail only when the executable runs. Fail the build at the source line instead.

@@ -2,7 +2,14 @@
 
 import { BloblangExecError, BloblangParseError, toQueryError } from './errors.ts'
 import { standardEnvironment } from './library.ts'
-import { type FailedAssignmentError, type MappingExecutor, statementError } from './mapping.ts'
+import {
+  type AssignCtx,
+  type FailedAssignmentError,
+  finalRootWriter,
+  type MappingExecutor,
+  type Statement,
+  statementError,
+} from './mapping.ts'
 import {
   errorAtChar,
   errorAtPosition,
@@ -13,7 +20,7 @@ import {
   parseFieldParts,
   parseMapping,
 } from './parser.ts'
-import type { Batch, Ctx, MessagePart, Meta } from './query.ts'
+import type { Batch, Ctx, ErrorSource, MessagePart, Meta } from './query.ts'
 import type { Environment } from './registry.ts'
 import {
   bytesToString,
@@ -29,7 +36,9 @@ import {
 } from './value.ts'
 
 export { BloblangExecError, BloblangParseError } from './errors.ts'
-export type { Ctx, Fn, MessagePart, Meta } from './query.ts'
+export type { CacheProvider } from './functions/extra.ts'
+export { cacheProviders } from './functions/extra.ts'
+export type { Ctx, ErrorSource, Fn, MessagePart, Meta } from './query.ts'
 export { closure, ctxValue, literal } from './query.ts'
 export type { FunctionSpec, MethodSpec, ParamDef, ParamsSpec, ParamType } from './registry.ts'
 export { Args, Environment, simpleFunction, simpleMethod } from './registry.ts'
@@ -57,6 +66,12 @@ export interface MessageInput {
   metadata?: MetadataInput
   /** The error flag of the message (what `error()` and `errored()` see). */
   error?: string | null
+  /** The component that flagged the error (`error_source_label()`, `_path()`, `_type()`). */
+  errorSource?: ErrorSource | null
+  /** W3C traceparent of the message's tracing span (`tracing_span()`, `tracing_id()`). */
+  traceparent?: string | null
+  /** The message's flow ID (`flow_id()`). */
+  flowId?: string
 }
 
 export interface MessageOutput {
@@ -107,51 +122,77 @@ function toParseError(e: PErr, src: string): BloblangParseError {
   return new BloblangParseError(errorAtPosition(e, src), line, col, detail)
 }
 
-/** A message part built from the public input shape. */
-export function makePart(input: MessageInput): MessagePart {
-  const raw = input.content
-  let bytes: Uint8Array | null = typeof raw === 'string' ? null : raw
-  let text: string | null = typeof raw === 'string' ? raw : null
-  let parsed: { v: Value } | { err: unknown } | null = null
-  const meta: Meta = new Map()
-  if (input.metadata instanceof Map) for (const [k, v] of input.metadata) meta.set(k, v as Value)
-  else if (input.metadata)
-    for (const k of Object.keys(input.metadata)) {
-      const v = input.metadata[k] as Value
-      // Like service.Message.MetaSet (how inputs set metadata): an empty string sets nothing.
-      if (v !== '') meta.set(k, v)
+const MESSAGE_EMPTY = new Error('message is empty')
+
+/** A message part built from the public input shape: bytes and JSON are read on demand. */
+class InputPart implements MessagePart {
+  #bytes: Uint8Array | null
+  #text: string | null
+  #parsed: Value | undefined = undefined
+  #parseErr: unknown = null
+  readonly metadata: Meta
+  readonly error: string | null
+  readonly traceparent: string | null
+  readonly flowId: string
+  readonly errorSource: ErrorSource | null
+  constructor(input: MessageInput) {
+    const raw = input.content
+    this.#bytes = typeof raw === 'string' ? null : raw
+    this.#text = typeof raw === 'string' ? raw : null
+    const md = input.metadata
+    let meta: Meta
+    // The part's own metadata is only read: a caller's Map is used as it is.
+    if (md instanceof Map) meta = md as Meta
+    else {
+      meta = new Map()
+      if (md)
+        for (const k of Object.keys(md)) {
+          const v = md[k] as Value
+          // Like service.Message.MetaSet (how inputs set metadata): an empty string sets nothing.
+          if (v !== '') meta.set(k, v)
+        }
     }
-  return {
-    bytes() {
-      if (bytes === null) bytes = stringToBytes(text as string)
-      return bytes
-    },
-    structured() {
-      if (parsed === null) {
-        if (text === null) text = bytesToString(bytes as Uint8Array)
-        if (text.length === 0) parsed = { err: new Error('message is empty') }
-        else {
-          try {
-            parsed = { v: parseJSON(text) }
-          } catch (e) {
-            parsed = { err: e }
-          }
+    this.metadata = meta
+    this.error = input.error ?? null
+    this.traceparent = input.traceparent ?? null
+    this.flowId = input.flowId ?? ''
+    this.errorSource = input.errorSource ?? null
+  }
+  bytes(): Uint8Array {
+    if (this.#bytes === null) this.#bytes = stringToBytes(this.#text as string)
+    return this.#bytes
+  }
+  structured(): Value {
+    if (this.#parsed !== undefined) return this.#parsed
+    if (this.#parseErr === null) {
+      if (this.#text === null) this.#text = bytesToString(this.#bytes as Uint8Array)
+      if (this.#text.length === 0) this.#parseErr = MESSAGE_EMPTY
+      else {
+        try {
+          this.#parsed = parseJSON(this.#text)
+          return this.#parsed
+        } catch (e) {
+          this.#parseErr = e
         }
       }
-      if ('err' in parsed) throw parsed.err
-      return parsed.v
-    },
-    metadata: meta,
-    error: input.error ?? null,
+    }
+    throw this.#parseErr
   }
+}
+
+/** A message part built from the public input shape. */
+export function makePart(input: MessageInput): MessagePart {
+  return new InputPart(input)
 }
 
 export class Executor {
   readonly mapping: string
   readonly exe: MappingExecutor
+  readonly #finalWriter: Statement | null
   constructor(mapping: string, exe: MappingExecutor) {
     this.mapping = mapping
     this.exe = exe
+    this.#finalWriter = finalRootWriter(exe.statements)
   }
 
   /**
@@ -186,7 +227,8 @@ export class Executor {
 
   /** Run the mapping like Bento's `mapping` (or `mutation`) processor on one message. */
   apply(msg: MessageInput, opts: ApplyOptions = {}): MessageOutput {
-    const { value: res, metadata: outMeta, part } = this.applyRaw(msg, opts)
+    // The new root is serialised here and never handed out, so its last writer may borrow.
+    const { value: res, metadata: outMeta, part } = this.run(msg, opts, this.#finalWriter)
     if (res === DELETE) return { content: new Uint8Array(0), metadata: outMeta, deleted: true }
     let content: Uint8Array
     if (res === NOTHING) content = part.bytes()
@@ -206,6 +248,14 @@ export class Executor {
    * for callers that serialise it their own way, such as the `blobl` command.
    */
   applyRaw(msg: MessageInput, opts: ApplyOptions = {}): { value: Value; metadata: Meta; part: MessagePart } {
+    return this.run(msg, opts, null)
+  }
+
+  private run(
+    msg: MessageInput,
+    opts: ApplyOptions,
+    borrow: Statement | null,
+  ): { value: Value; metadata: Meta; part: MessagePart } {
     const parts = opts.batch ? opts.batch.map(makePart) : [makePart(msg)]
     const index = opts.batch ? (opts.index ?? 0) : 0
     const part = parts[index] as MessagePart
@@ -252,7 +302,7 @@ export class Executor {
       index,
       stack: 0,
     }
-    const actx = { vars, meta: outMeta, value: root }
+    const actx: AssignCtx = { vars, meta: outMeta, value: root, borrow }
     for (const st of this.exe.statements) {
       try {
         st.exec(ctx, actx)

@@ -1,18 +1,22 @@
 // The standard library: every built-in function and method registered in one environment.
 
 import { coreFunctions } from './functions/core.ts'
+import { extraFunctions } from './functions/extra.ts'
 import { encodingMethods } from './methods/encoding.ts'
+import { extraMethods } from './methods/extra.ts'
 import { generalMethods } from './methods/general.ts'
+import { jwtMethods } from './methods/jwt.ts'
 import { numberMethods } from './methods/numbers.ts'
 import { stringMethods } from './methods/strings.ts'
 import { structuredMethods } from './methods/structured.ts'
 import { timeMethods } from './methods/time.ts'
+import { xmlMethods } from './methods/xml.ts'
 import { yamlMethods } from './methods/yaml.ts'
 import { Environment } from './registry.ts'
 
 export function standardEnvironment(): Environment {
   const env = new Environment()
-  for (const f of coreFunctions) env.registerFunction(f)
+  for (const f of [...coreFunctions, ...extraFunctions]) env.registerFunction(f)
   for (const m of [
     ...generalMethods,
     ...stringMethods,
@@ -21,6 +25,9 @@ export function standardEnvironment(): Environment {
     ...encodingMethods,
     ...timeMethods,
     ...yamlMethods,
+    ...extraMethods,
+    ...xmlMethods,
+    ...jwtMethods,
   ]) {
     env.registerMethod(m)
   }

@@ -28,14 +28,32 @@ export interface AssignCtx {
   vars: Map<string, Value>
   meta: Meta | null
   value: { v: Value }
+  /**
+   * The statement allowed to store its value without copying it: the last one that writes the
+   * root, when the new root is serialised right away. Nothing writes the root after it, so no
+   * later mutation can reach the input document or a variable through a shared value.
+   */
+  borrow: Statement | null
 }
 
-export type Assignment = (v: Value, a: AssignCtx) => void
+export type Assignment = (v: Value, a: AssignCtx, borrowed: boolean) => void
 
 export interface Statement {
   /** Start position of the statement in the executor's source. */
   pos: number
+  /** What the statement writes: the root (a path), a variable, metadata, or an `if` block. */
+  writes: 'root' | 'var' | 'meta' | 'if'
   exec(ctx: Ctx, a: AssignCtx): void
+}
+
+/** The last statement that writes the root, when it is a plain path assignment. */
+export function finalRootWriter(statements: Statement[]): Statement | null {
+  for (let i = statements.length - 1; i >= 0; i--) {
+    const st = statements[i] as Statement
+    if (st.writes === 'root') return st
+    if (st.writes === 'if') return null
+  }
+  return null
 }
 
 /** A statement error already carrying its line (Bento's failedAssignmentErr). */
@@ -50,21 +68,29 @@ export class FailedAssignmentError extends QueryError {
   }
 }
 
-export function singleStatement(pos: number, assign: Assignment, query: Fn): Statement {
+export function singleStatement(
+  pos: number,
+  assign: Assignment,
+  query: Fn,
+  writes: Statement['writes'] = 'root',
+): Statement {
   const q = query.exec
-  return {
+  const st: Statement = {
     pos,
+    writes,
     exec(ctx, a) {
       const v = q(ctx)
       if (v === NOTHING) return
-      assign(v, a)
+      assign(v, a, a.borrow === st)
     },
   }
+  return st
 }
 
 export function rootLevelIf(pos: number, pairs: [Fn | null, Statement[]][]): Statement {
   return {
     pos,
+    writes: 'if',
     exec(ctx, a) {
       for (let i = 0; i < pairs.length; i++) {
         const [cond, stmts] = pairs[i] as [Fn | null, Statement[]]
@@ -215,9 +241,9 @@ function findNonObject(root: Value, path: string[]): [string, string] {
 
 export function pathAssignment(path: string[]): Assignment {
   const dot = sliceToDotPath(path)
-  return (val, a) => {
+  return (val, a, borrowed) => {
     const deleted = val === DELETE
-    const v = deleted ? val : clone(val)
+    const v = deleted || borrowed ? val : clone(val)
     if (path.length === 0) {
       a.value.v = v
       return
@@ -304,7 +330,7 @@ export function newExecutor(
       if (stack > maxStacks) throw plainErr(new StackError(annotation, maxStacks).message)
       const root = { v: NOTHING as Value }
       const inner: Ctx = { ...ctx, stack, root }
-      const a: AssignCtx = { vars: ctx.vars as Map<string, Value>, meta: null, value: root }
+      const a: AssignCtx = { vars: ctx.vars as Map<string, Value>, meta: null, value: root, borrow: null }
       for (const st of statements) {
         try {
           st.exec(inner, a)

@@ -742,7 +742,7 @@ function methodParser(fn: Fn, pc: PCtx): P<Fn> {
     if (!n.ok) return n
     const a = functionArgsParser(pc)(s, n.pos)
     if (!a.ok) return a
-    const built = construct(a.pos, () => pc.env.initMethod(n.v, fn, a.v))
+    const built = construct(a.pos, () => pc.env.initMethod(n.v, fn, a.v, pc.importDir))
     if (!built.ok) return built
     return ok(built.v, a.pos)
   }
@@ -755,7 +755,7 @@ function functionParser(pc: PCtx): P<Fn> {
     if (!n.ok) return n
     const a = functionArgsParser(pc)(s, n.pos)
     if (!a.ok) return a
-    const built = construct(a.pos, () => pc.env.initFunction(n.v, a.v))
+    const built = construct(a.pos, () => pc.env.initFunction(n.v, a.v, pc.importDir))
     if (!built.ok) return built
     return ok(built.v, a.pos)
   }
@@ -1031,7 +1031,7 @@ function letStatementParser(pc: PCtx): P<Statement> {
     if (!name.ok) return name
     const r = seq(spacesAndTabs, charEquals, spacesAndTabs, queryParser(pc))(s, name.pos)
     if (!r.ok) return r
-    return ok(singleStatement(pos, varAssignment(name.v), r.v[3] as Fn), r.pos)
+    return ok(singleStatement(pos, varAssignment(name.v), r.v[3] as Fn, 'var'), r.pos)
   }
 }
 
@@ -1049,7 +1049,7 @@ function metaStatementParser(pc: PCtx, enabled: boolean): P<Statement> {
     const r = seq(charEquals, spacesAndTabs, queryParser(pc))(s, cur)
     if (!r.ok) return r
     if (!enabled) return fail(fatalErr(pos, 'setting meta fields is not allowed within this block'))
-    return ok(singleStatement(pos, metaAssignment(name.v ?? null), r.v[2] as Fn), r.pos)
+    return ok(singleStatement(pos, metaAssignment(name.v ?? null), r.v[2] as Fn, 'meta'), r.pos)
   }
 }
 

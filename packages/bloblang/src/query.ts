@@ -55,6 +55,18 @@ export interface MessagePart {
   structured(): Value
   metadata: Meta
   error?: string | null
+  /** W3C traceparent of the message's tracing span (tracing_span(), tracing_id()). */
+  traceparent?: string | null
+  /** The message's flow ID (flow_id()). */
+  flowId?: string
+  /** The component that set the error (error_source_label/path/type()). */
+  errorSource?: ErrorSource | null
+}
+
+export interface ErrorSource {
+  label: string
+  path: string
+  type: string
 }
 
 export interface Batch {

@@ -61,9 +61,20 @@ const TYPE_NAME: Record<ParamType, string> = {
 export class Args {
   readonly values: (Value | Fn | undefined)[]
   readonly names: Map<string, number>
-  constructor(values: (Value | Fn | undefined)[], names: Map<string, number>) {
+  /** Directory the mapping's relative paths resolve against ('' = the working directory). */
+  readonly importDir: string
+  /** The environment the mapping is parsed with (for methods that parse mappings themselves). */
+  readonly env: Environment | null
+  constructor(
+    values: (Value | Fn | undefined)[],
+    names: Map<string, number>,
+    importDir = '',
+    env: Environment | null = null,
+  ) {
     this.values = values
     this.names = names
+    this.importDir = importDir
+    this.env = env
   }
   private raw(name: string): Value | Fn | undefined {
     const i = this.names.get(name)
@@ -348,12 +359,12 @@ export class Environment {
     return env
   }
 
-  initFunction(name: string, parsed: ParsedArg[]): Fn {
+  initFunction(name: string, parsed: ParsedArg[], importDir = ''): Fn {
     const spec = this.functions.get(name)
     if (spec === undefined) throw plainErr(`unrecognised function '${name}'`)
     const p = populateArgs(spec, parsed)
     const names = nameIndex(spec)
-    if (p.dynamic.length === 0) return spec.ctor(new Args(p.values, names))
+    if (p.dynamic.length === 0) return spec.ctor(new Args(p.values, names, importDir, this))
     return closure(`function ${name}`, (ctx) => {
       let vals: (Value | Fn | undefined)[]
       try {
@@ -361,16 +372,16 @@ export class Environment {
       } catch (e) {
         throw wrapErr(`function '${name}'`, e)
       }
-      return spec.ctor(new Args(vals, names)).exec(ctx)
+      return spec.ctor(new Args(vals, names, importDir, this)).exec(ctx)
     })
   }
 
-  initMethod(name: string, target: Fn, parsed: ParsedArg[]): Fn {
+  initMethod(name: string, target: Fn, parsed: ParsedArg[], importDir = ''): Fn {
     const spec = this.methods.get(name)
     if (spec === undefined) throw plainErr(`unrecognised method '${name}'`)
     const p = populateArgs(spec, parsed)
     const names = nameIndex(spec)
-    if (p.dynamic.length === 0) return spec.ctor(target, new Args(p.values, names))
+    if (p.dynamic.length === 0) return spec.ctor(target, new Args(p.values, names, importDir, this))
     return closure(`method ${name}`, (ctx) => {
       let vals: (Value | Fn | undefined)[]
       try {
@@ -378,7 +389,7 @@ export class Environment {
       } catch (e) {
         throw wrapErr(`method '${name}'`, e)
       }
-      return spec.ctor(target, new Args(vals, names)).exec(ctx)
+      return spec.ctor(target, new Args(vals, names, importDir, this)).exec(ctx)
     })
   }
 }

@@ -1,6 +1,7 @@
 // The Go oracle (conformance/bloblang, Bento v1.20.0) as the tests and the conformance table see it.
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse as parseYaml } from 'yaml'
@@ -64,6 +65,7 @@ export type ExampleOutcome =
 
 /** The name an example uses that we lack, found by parsing alone (running could spend global state). */
 export function missingName(ex: Example, env: Environment = globalEnvironment()): string | undefined {
+  setupExampleEnv()
   try {
     parse(ex.mapping, { env })
     return undefined
@@ -72,8 +74,32 @@ export function missingName(ex: Example, env: Environment = globalEnvironment())
   }
 }
 
+/** The traceparent Bento's example tests attach to every message of a function example. */
+export const exampleTraceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+
+/**
+ * The files Bento's example tests point BENTO_TEST_BLOBLANG_FILE and _SCHEMA_FILE at (the
+ * oracle writes the same contents), created once unless the caller set the variables.
+ */
+export function setupExampleEnv(): void {
+  const files: [string, string][] = [
+    ['BENTO_TEST_BLOBLANG_FILE', '{"foo":"bar"}'],
+    [
+      'BENTO_TEST_BLOBLANG_SCHEMA_FILE',
+      '\n{\n  "type":"object",\n  "properties":{\n    "foo":{\n      "type":"string"\n    }\n  }\n}',
+    ],
+  ]
+  for (const [key, content] of files) {
+    if (process.env[key] !== undefined) continue
+    const path = join(mkdtempSync(join(tmpdir(), 'bloblang-examples-')), 'file.json')
+    writeFileSync(path, content)
+    process.env[key] = path
+  }
+}
+
 /** Runs one documented example the way Bento's own tests do (Error("…") and <Message deleted> conventions). */
 export function runExample(ex: Example, env: Environment = globalEnvironment()): ExampleOutcome {
+  setupExampleEnv()
   let executor: ReturnType<typeof parse>
   try {
     executor = parse(ex.mapping, { env })
@@ -85,7 +111,10 @@ export function runExample(ex: Example, env: Environment = globalEnvironment()):
   for (const [i, [input, want]] of ex.results.entries()) {
     let got: string
     try {
-      const out = executor.apply({ content: input })
+      const out = executor.apply({
+        content: input,
+        traceparent: ex.kind === 'function' ? exampleTraceparent : null,
+      })
       got = out.deleted ? '<Message deleted>' : new TextDecoder().decode(out.content)
     } catch (err) {
       got = `Error("${(err as Error).message}")`
