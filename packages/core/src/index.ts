@@ -46,7 +46,22 @@ export {
   withResources,
 } from './run.ts'
 export { batchingField, type Sink } from './sink.ts'
-export { type ComponentSpec, componentSchema, defaultsOf, type FieldSpec, field } from './spec.ts'
+export {
+  type ComponentKind,
+  type ComponentSpec,
+  componentSchema,
+  defaultsOf,
+  type FieldSpec,
+  field,
+} from './spec.ts'
 export { standardEnvironment, standardPlugins } from './standard.ts'
 export { runStream } from './stream.ts'
 export { type StreamConfig, streamFields } from './stream-config.ts'
+export {
+  addSyncResponses,
+  expectSyncResponses,
+  SyncResponseStore,
+  syncResponseKey,
+  syncResponseStoreOf,
+  syncResponsesExpected,
+} from './sync-response.ts'

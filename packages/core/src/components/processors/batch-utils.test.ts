@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { Message } from '../../message.ts'
+import { SyncResponseStore, syncResponseKey } from '../../sync-response.ts'
 import { syncResponseOf } from './batch-utils.ts'
 import { batchOf, buildProcessor, run, texts } from './testkit.ts'
 
@@ -64,5 +65,14 @@ describe('noop and sync_response', () => {
     await run(await buildProcessor({ sync_response: {} }), batch)
     batch[0]!.setBytes('changed later')
     expect(syncResponseOf(batch[0]!)?.text()).toBe('reply')
+  })
+
+  test('sync_response adds a snapshot to the store the message carries in its metadata', async () => {
+    const store = new SyncResponseStore()
+    const batch = batchOf('reply', 'other')
+    batch[0]!.metadata.set(syncResponseKey, store)
+    await run(await buildProcessor({ sync_response: {} }), batch)
+    batch[0]!.setBytes('changed later')
+    expect(store.messages.map((m) => m.text())).toEqual(['reply'])
   })
 })

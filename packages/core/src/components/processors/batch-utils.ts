@@ -3,6 +3,7 @@
 import type { Plugin } from '../../component.ts'
 import type { Batch, Message } from '../../message.ts'
 import { field } from '../../spec.ts'
+import { addSyncResponses, expectSyncResponses } from '../../sync-response.ts'
 import { BatchView, errorOf, interpolated } from './util.ts'
 
 interface SplitConfig {
@@ -237,13 +238,18 @@ export const syncResponseProcessor: Plugin<'processor'> = {
     summary:
       'Adds the payload in its current state as a synchronous response to the input source, where it is dealt with according to that specific input type.',
     description:
-      'For most inputs this is ignored and the response is dropped without penalty. Here the response is kept in `syncResponses` (a WeakMap exported beside the processor) keyed by the message.',
+      'For most inputs this is ignored and the response is dropped without penalty. Inputs that answer their caller (http_server) put a response store in the metadata of each message (`__sync_response`); the response is added to it. It is also kept in `syncResponses` (a WeakMap exported beside the processor) keyed by the message.',
     value: field.object('', [], { default: {} }),
   },
-  create: () => ({
-    process(batch: Batch): Batch[] {
-      for (const m of batch) syncResponses.set(m, m.copy())
-      return [batch]
-    },
-  }),
+  create: (_config, context) => {
+    expectSyncResponses(context)
+    return {
+      process(batch: Batch): Batch[] {
+        for (const m of batch) syncResponses.set(m, m.copy())
+        // An input that answers its caller (http_server) reads these once the batch is acknowledged.
+        addSyncResponses(batch)
+        return [batch]
+      },
+    }
+  },
 }
