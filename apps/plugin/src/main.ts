@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { serveWorkflowPlugin } from '@bento-ts/plugin-host-bridge'
 import { createCli, version } from './cli.ts'
+import { pluginEnvironment } from './environment.ts'
 
 // One executable, two uses, told apart by the command line:
 //   - no arguments: a plugin, as a go-plugin host starts it (the workflow host never passes any).
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   if (args.length === 0) {
     // Identity as the workflow host validates it; apps/plugin/plugin.json says the same.
     await serveWorkflowPlugin({
+      env: pluginEnvironment(),
       manifest: {
         name: 'bento',
         version,
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
     if (err.code === 'EPIPE') process.exit(0)
     throw err
   })
-  await createCli().parseAsync(process.argv)
+  await createCli(pluginEnvironment()).parseAsync(process.argv)
 }
 
 main().catch((err: unknown) => {

@@ -1,0 +1,12 @@
+// Every component the prebuilt plugin and its CLI offer: Bento's standard set plus each connector
+// package. A program that wants fewer installs the packages it needs and registers only those.
+import { type Environment, standardEnvironment } from '@bento-ts/core'
+import { register as registerHttp } from '@bento-ts/http'
+import { register as registerNats } from '@bento-ts/nats'
+
+export function pluginEnvironment(): Environment {
+  const env = standardEnvironment()
+  registerHttp(env)
+  registerNats(env)
+  return env
+}
