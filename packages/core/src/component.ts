@@ -18,6 +18,18 @@ export class EndOfInput extends Error {
   }
 }
 
+/**
+ * Thrown by `Input.read` when the input has run dry but still waits for deliveries it handed out
+ * (to replay them if nacked): whoever holds a partial batch must send it now, or the wait never
+ * ends. Reading again waits for those deliveries.
+ */
+export class InputDraining extends Error {
+  constructor() {
+    super('input ended; waiting for deliveries under way')
+    this.name = 'InputDraining'
+  }
+}
+
 /** Thrown by `connect`/`read`/`write` when the connection dropped; the runtime reconnects with backoff. */
 export class NotConnected extends Error {
   constructor(message = 'not connected') {

@@ -12,7 +12,7 @@ export type {
   RateLimit,
   Resources,
 } from './component.ts'
-export { EndOfInput, KeyExists, KeyNotFound, NotConnected } from './component.ts'
+export { EndOfInput, InputDraining, KeyExists, KeyNotFound, NotConnected } from './component.ts'
 export {
   ConfigError,
   type ConfigProblem,

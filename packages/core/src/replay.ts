@@ -1,4 +1,4 @@
-import { type AckFn, EndOfInput, type Input } from './component.ts'
+import { type AckFn, EndOfInput, type Input, InputDraining } from './component.ts'
 import { backoffDelays, pause } from './concurrency.ts'
 import type { Batch } from './message.ts'
 
@@ -30,6 +30,8 @@ export function autoReplayNacks(input: Input, enabled = true): Input {
   const replays: Outstanding[] = []
   let outstanding = 0
   let ended = false
+  // Said once each time the input starts waiting for its last deliveries (see InputDraining).
+  let drainingSaid = false
   let wake: (() => void) | undefined
   const notify = () => {
     wake?.()
@@ -71,11 +73,16 @@ export function autoReplayNacks(input: Input, enabled = true): Input {
             for (let i = 2; i < entry.attempts; i++) wait = delay()
             await pause(wait, signal)
           }
+          drainingSaid = false
           // Each replay hands out copies so a processor's changes do not leak into the next try.
           return { batch: entry.batch.map((m) => m.copy()), ack: wrapAck(entry) }
         }
         if (ended) {
           if (outstanding === 0) throw new EndOfInput()
+          if (!drainingSaid) {
+            drainingSaid = true
+            throw new InputDraining()
+          }
           if (!(await settled(signal)))
             throw new DOMException('stopped while waiting for redeliveries', 'AbortError')
           continue

@@ -204,6 +204,16 @@ describe('batching', () => {
     ackedOnceEach(source.acks, ids(10))
   })
 
+  test('with auto_replay_nacks the partial last batch still goes (the input waits for its acks)', async () => {
+    // 5 messages, batches of 2: the replaying input ends only once all 5 were acknowledged, and
+    // the fifth is acknowledged only once its partial batch was written.
+    const source = recordingInput(ids(5))
+    const sink = recordingOutput({ maxInFlight: 1 })
+    await start(autoReplayNacks(source.input), sink.output, [], policy({ count: 2 }), 1).done
+    expect(sink.written.map((b) => b.length)).toEqual([2, 2, 1])
+    ackedOnceEach(source.acks, ids(5))
+  })
+
   test('a failed batch write nacks every message in it and only those', async () => {
     const source = recordingInput(ids(6))
     const sink = recordingOutput({ failFirst: 1, maxInFlight: 1 })

@@ -1,4 +1,11 @@
-import { type AckFn, EndOfInput, type Input, NotConnected, type Processor } from './component.ts'
+import {
+  type AckFn,
+  EndOfInput,
+  type Input,
+  InputDraining,
+  NotConnected,
+  type Processor,
+} from './component.ts'
 import { backoffDelays, isAbort, Pending, pause, Slots } from './concurrency.ts'
 import type { Logger } from './logger.ts'
 import type { Batch } from './message.ts'
@@ -130,6 +137,11 @@ export function runStream(parts: StreamParts): RunningStream {
       } catch (err) {
         processingSlots.release()
         if (err instanceof EndOfInput) break
+        if (err instanceof InputDraining) {
+          // Partial batches held by output batching are what the input's last acks wait for.
+          await parts.sink.flush()
+          continue
+        }
         if (reading.signal.aborted || isAbort(err)) break
         if (err instanceof NotConnected) connected = false
         else parts.logger.error(`Failed to read from ${parts.inputName}: ${(err as Error).message}`)

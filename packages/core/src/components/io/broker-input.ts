@@ -4,6 +4,7 @@ import {
   type ComponentContext,
   EndOfInput,
   type Input,
+  InputDraining,
   NotConnected,
   type ParsedComponent,
   type Plugin,
@@ -47,6 +48,8 @@ async function pump(input: Input, into: Channel<Read>, signal: AbortSignal, logg
       read = await input.read(signal)
     } catch (err) {
       if (err instanceof EndOfInput || signal.aborted || isAbort(err)) return
+      // A child waiting for its last deliveries: read again (that read waits for them).
+      if (err instanceof InputDraining) continue
       if (err instanceof NotConnected) connected = false
       else logger.error(`Failed to read from broker child input: ${(err as Error).message}`)
       await pause(delay(), signal)
@@ -146,6 +149,8 @@ export function batchedInput(input: Input, policy: BatchPolicy, processors: read
               if (messages.length > 0) return await finish(messages, acks)
               throw err
             }
+            // The input waits for its last deliveries: the partial batch must go now.
+            if (err instanceof InputDraining && messages.length > 0) return await finish(messages, acks)
             // The period passed, or reading stops: what was gathered still goes on.
             if ((period?.signal.aborted === true || signal.aborted) && messages.length > 0) {
               return await finish(messages, acks)
