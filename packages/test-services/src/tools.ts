@@ -21,6 +21,8 @@ export const goTools = {
   bento: {
     source: { install: 'github.com/warpstreamlabs/bento/cmd/bento@v1.20.0' },
     about: 'the Bento CLI, reference',
+    // same version-list 403 as wfctl; bento-lite requires this version, so the cache has the list
+    after: 'bento-lite',
   },
   wfctl: {
     source: { install: 'github.com/GoCodeAlone/workflow/cmd/wfctl@v0.85.4' },
