@@ -3,10 +3,12 @@
 import { type Environment, standardEnvironment } from '@bento-ts/core'
 import { register as registerHttp } from '@bento-ts/http'
 import { register as registerNats } from '@bento-ts/nats'
+import { register as registerRedis } from '@bento-ts/redis'
 
 export function pluginEnvironment(): Environment {
   const env = standardEnvironment()
   registerHttp(env)
   registerNats(env)
+  registerRedis(env)
   return env
 }
