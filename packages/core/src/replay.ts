@@ -1,6 +1,8 @@
 import { type AckFn, EndOfInput, type Input, InputDraining } from './component.ts'
-import { backoffDelays, pause } from './concurrency.ts'
+import { backoffDelays, isAbort, pause } from './concurrency.ts'
 import type { Batch } from './message.ts'
+
+type Read = Awaited<ReturnType<Input['read']>>
 
 interface Outstanding {
   batch: Batch
@@ -32,10 +34,13 @@ export function autoReplayNacks(input: Input, enabled = true): Input {
   let ended = false
   // Said once each time the input starts waiting for its last deliveries (see InputDraining).
   let drainingSaid = false
-  let wake: (() => void) | undefined
+  // A read of the source still under way when a nack came in: the next call takes it up, so
+  // nothing it brings is lost and a replay never waits for new data to arrive.
+  let pending: Promise<{ read?: Read; error?: unknown }> | undefined
+  const waiters = new Set<() => void>()
   const notify = () => {
-    wake?.()
-    wake = undefined
+    for (const w of waiters) w()
+    waiters.clear()
   }
   const wrapAck =
     (entry: Outstanding): AckFn =>
@@ -49,16 +54,28 @@ export function autoReplayNacks(input: Input, enabled = true): Input {
       replays.push(entry)
       notify()
     }
-  /** Waits for a nack to replay or the last delivery; false when the signal fired first. */
-  const settled = (signal: AbortSignal) =>
-    new Promise<boolean>((resolve) => {
-      const onAbort = () => resolve(false)
-      signal.addEventListener('abort', onAbort, { once: true })
-      wake = () => {
+  /** 'woken' at the next ack or nack, 'aborted' when the signal fires first; `cancel` forgets it. */
+  const nextSettle = (signal: AbortSignal) => {
+    let cancel = () => {}
+    const settled = new Promise<'woken' | 'aborted'>((resolve) => {
+      if (signal.aborted) return resolve('aborted')
+      const onAbort = () => {
+        waiters.delete(wake)
+        resolve('aborted')
+      }
+      const wake = () => {
         signal.removeEventListener('abort', onAbort)
-        resolve(true)
+        resolve('woken')
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      waiters.add(wake)
+      cancel = () => {
+        waiters.delete(wake)
+        signal.removeEventListener('abort', onAbort)
       }
     })
+    return { settled, cancel }
+  }
 
   return {
     connect: (s) => input.connect(s),
@@ -83,18 +100,31 @@ export function autoReplayNacks(input: Input, enabled = true): Input {
             drainingSaid = true
             throw new InputDraining()
           }
-          if (!(await settled(signal)))
+          if ((await nextSettle(signal).settled) === 'aborted')
             throw new DOMException('stopped while waiting for redeliveries', 'AbortError')
           continue
         }
-        let read: Awaited<ReturnType<Input['read']>>
-        try {
-          read = await input.read(signal)
-        } catch (err) {
-          if (!(err instanceof EndOfInput)) throw err
-          ended = true
-          continue
+        pending ??= input.read(signal).then(
+          (read) => ({ read }),
+          (error: unknown) => ({ error }),
+        )
+        const settle = nextSettle(signal)
+        const result = await Promise.race([pending, settle.settled])
+        settle.cancel()
+        if (result === 'woken') continue // a nack to replay, or just an ack: look again
+        if (result === 'aborted') throw new DOMException('read aborted', 'AbortError')
+        pending = undefined
+        if (result.error !== undefined) {
+          if (result.error instanceof EndOfInput) {
+            ended = true
+            continue
+          }
+          // A read begun under an earlier call's signal (e.g. a batching period) was aborted by
+          // it; this call's signal is still live, so read again.
+          if (isAbort(result.error) && !signal.aborted) continue
+          throw result.error
         }
+        const read = result.read!
         outstanding++
         const fresh: Outstanding = { batch: read.batch.map((m) => m.copy()), ack: read.ack, attempts: 0 }
         return { batch: read.batch, ack: wrapAck(fresh) }

@@ -81,6 +81,9 @@ export function outputSink(o: OutputSinkOptions): Sink {
   let connected: Promise<void> | undefined
 
   let isConnected = false
+  // Writes queued behind a connect: until they have gone, later writes queue behind them too, or
+  // one arriving just after the connect could overtake them.
+  let queuedOnConnect = 0
 
   const connect = (): Promise<void> => {
     connected ??= (async () => {
@@ -124,7 +127,23 @@ export function outputSink(o: OutputSinkOptions): Sink {
       return Promise.reject(err)
     }
     const attempt = (): Promise<void> => {
-      if (!isConnected) return connect().then(attempt)
+      if (!isConnected || queuedOnConnect > 0) {
+        queuedOnConnect++
+        return connect().then(
+          () => {
+            queuedOnConnect--
+            return writeNow()
+          },
+          (err: unknown) => {
+            queuedOnConnect--
+            throw err
+          },
+        )
+      }
+      return writeNow()
+    }
+    const writeNow = (): Promise<void> => {
+      if (!isConnected) return attempt()
       let writing: Promise<void>
       try {
         // Cancelled while waiting for room: fail here rather than start a write nobody waits for.

@@ -136,6 +136,37 @@ describe('at-least-once delivery', () => {
     expect(source.acks.every((a) => a.error === undefined)).toBe(true)
   })
 
+  test('a nack that arrives while the source is idle is replayed at once, not when new data comes', async () => {
+    // One message, then the source blocks (no more data) until the test releases it.
+    let release!: () => void
+    const idle = new Promise<void>((r) => {
+      release = r
+    })
+    let served = 0
+    const source: Input = {
+      connect: async () => {},
+      close: async () => {},
+      async read(signal) {
+        if (served === 0) {
+          served++
+          return { batch: [new Message('only')], ack: async () => {} }
+        }
+        await Promise.race([
+          idle,
+          new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+        ])
+        throw new EndOfInput()
+      },
+    }
+    const sink = recordingOutput({ failFirst: 1, maxInFlight: 1 })
+    const stream = start(autoReplayNacks(source), sink.output, [], undefined, 1)
+    // The first write fails; the replay must be written while the source is still idle.
+    for (let i = 0; i < 100 && sink.written.length === 0; i++) await sleep(10)
+    expect(sink.written).toEqual([['only']])
+    release()
+    await stream.done
+  })
+
   test('a processor that drops a message acks it at once without writing it', async () => {
     const dropOdd: Processor = {
       process: (batch) => [batch.filter((m) => Number(m.text().slice(1)) % 2 === 0)],
@@ -279,6 +310,51 @@ describe('batching', () => {
     const sink = recordingOutput({ maxInFlight: 1 })
     await start(source.input, sink.output, [], policy({ byte_size: 8 }), 1).done
     expect(sink.written).toEqual([['aaaa', 'bbbb'], ['cccc', 'dddd'], ['eeee']])
+  })
+})
+
+describe('output connection', () => {
+  test('writes queued while the output connects keep their order, also against one arriving just after', async () => {
+    // The window is a few microtasks wide: try every depth up to 8.
+    for (let depth = 0; depth <= 8; depth++) {
+      let connected!: () => void
+      const written: string[] = []
+      const output: Output = {
+        connect: () =>
+          new Promise<void>((resolve) => {
+            connected = resolve
+          }),
+        write: async (batch) => {
+          written.push(batch[0]!.text())
+        },
+        close: async () => {},
+      }
+      const sink = outputSink({
+        output,
+        name: 'ordered',
+        maxInFlight: 64,
+        processors: [],
+        logger: silentLogger,
+        metrics: createMetrics(),
+      })
+      const settled: Promise<void>[] = []
+      const push = (id: string) =>
+        settled.push(
+          new Promise<void>((resolve, reject) => {
+            const taken = sink.push([new Message(id)], (err) => (err ? reject(err) : resolve()))
+            if (taken !== undefined) void taken.catch(reject)
+          }),
+        )
+      push('a')
+      push('b')
+      await Promise.resolve()
+      connected()
+      for (let i = 0; i < depth; i++) await Promise.resolve()
+      push('c')
+      await Promise.all(settled)
+      expect(written, `depth ${depth}`).toEqual(['a', 'b', 'c'])
+      await sink.close()
+    }
   })
 })
 
