@@ -1,0 +1,43 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { runCrashTest } from '@bento-ts/test-services'
+import { expect, test } from 'vitest'
+import { client, createTopic, recordCount, uniqueTopic } from './helpers.ts'
+import { checkpointLimit, fillSource, idsOf, streamConfig } from './pipeline.ts'
+
+const total = 100_000
+const partitions = 4
+
+test('kafka → mapping → kafka survives three SIGKILLs without losing a message', async () => {
+  const source = uniqueTopic('crash-src')
+  const sink = uniqueTopic('crash-sink')
+  await fillSource(source, total, partitions)
+  await createTopic(sink, partitions)
+  const dir = mkdtempSync(join(tmpdir(), 'kafka-crash-'))
+  const configPath = join(dir, 'stream.yaml')
+  writeFileSync(configPath, streamConfig(source, sink, `g-${source}`))
+  const admin = client().admin()
+  await admin.connect()
+  try {
+    const result = await runCrashTest({
+      script: join(import.meta.dirname, 'run-stream.ts'),
+      args: [configPath],
+      total,
+      delivered: () => recordCount(sink, admin),
+      collect: () => idsOf(sink),
+      idOf: (i) => `m-${i}`,
+      timeoutMs: 420_000,
+    })
+    console.log(
+      `kafka crash test: lost ${result.lost}, duplicates ${result.duplicates}, received ${result.received}, killed at ${result.killedAt.join(', ')}`,
+    )
+    expect(result.lost, `missing: ${result.missing.join(', ')}\n${result.log.slice(-3000)}`).toBe(0)
+    expect(result.distinct).toBe(total)
+    // Each kill redelivers at most what was under way (checkpoint_limit per partition) plus what
+    // was acknowledged since the last commit: a generous bound on that.
+    expect(result.duplicates).toBeLessThanOrEqual(3 * (partitions * checkpointLimit + 20_000))
+  } finally {
+    await admin.disconnect()
+  }
+}, 480_000)

@@ -1,0 +1,79 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { expect, test } from 'vitest'
+import { createTopic, recordCount, uniqueTopic, waitFor, withAdmin } from './helpers.ts'
+import { fillSource, idsOf, streamConfig } from './pipeline.ts'
+
+const total = 60_000
+
+const start = (config: string, log: string[]): ChildProcess => {
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'run-stream.ts'), config], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  child.stderr?.on('data', (c: Buffer) => log.push(c.toString()))
+  return child
+}
+
+test('two processes share a topic in one group; when one is killed the other takes over its partitions', async () => {
+  const source = uniqueTopic('group-src')
+  const sink = uniqueTopic('group-sink')
+  const group = `g-${source}`
+  await fillSource(source, total, 6)
+  await createTopic(sink, 2)
+  const dir = mkdtempSync(join(tmpdir(), 'kafka-group-'))
+  const config = join(dir, 'stream.yaml')
+  // Each process goes slowly enough that the kill lands mid-stream.
+  writeFileSync(
+    config,
+    streamConfig(source, sink, group).replace(
+      'pipeline:\n  processors:\n',
+      'pipeline:\n  threads: 8\n  processors:\n    - sleep:\n        duration: 1ms\n',
+    ),
+  )
+  const log: string[] = []
+  const a = start(config, log)
+  const b = start(config, log)
+  try {
+    // Both are members with partitions of their own.
+    await waitFor(
+      'two members with partitions',
+      () =>
+        withAdmin(async (admin) => {
+          const { groups } = await admin.describeGroups([group])
+          return groups[0]!.members.filter((m) => m.memberAssignment.length > 8).length
+        }),
+      (n) => n === 2,
+      60_000,
+    )
+    await waitFor(
+      'some progress',
+      () => recordCount(sink),
+      (n) => n >= total * 0.15,
+      120_000,
+    )
+    const before = await recordCount(sink)
+    expect(before).toBeLessThan(total)
+    a.kill('SIGKILL')
+    await waitFor(
+      'every message',
+      () => recordCount(sink),
+      (n) => n >= total,
+      240_000,
+    )
+    const ids = await idsOf(sink)
+    const distinct = new Set(ids)
+    const missing = Array.from({ length: total }, (_, i) => `m-${i}`).filter((id) => !distinct.has(id))
+    console.log(
+      `kafka group test: killed one of two at ${before} delivered; lost ${missing.length}, duplicates ${ids.length - distinct.size}`,
+    )
+    expect(missing.slice(0, 20), log.join('').slice(-3000)).toEqual([])
+    // The survivor alone holds every partition now.
+    const members = await withAdmin(async (admin) => (await admin.describeGroups([group])).groups[0]!.members)
+    expect(members).toHaveLength(1)
+  } finally {
+    a.kill('SIGKILL')
+    b.kill('SIGKILL')
+  }
+}, 420_000)
