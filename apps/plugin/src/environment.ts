@@ -2,12 +2,14 @@
 // package. A program that wants fewer installs the packages it needs and registers only those.
 import { type Environment, standardEnvironment } from '@bento-ts/core'
 import { register as registerHttp } from '@bento-ts/http'
+import { register as registerKafka } from '@bento-ts/kafka'
 import { register as registerNats } from '@bento-ts/nats'
 import { register as registerRedis } from '@bento-ts/redis'
 
 export function pluginEnvironment(): Environment {
   const env = standardEnvironment()
   registerHttp(env)
+  registerKafka(env)
   registerNats(env)
   registerRedis(env)
   return env
