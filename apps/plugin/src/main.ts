@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { serveWorkflowPlugin } from '@bento-ts/plugin-host-bridge'
 import { createCli, version } from './cli.ts'
-import { pluginEnvironment } from './environment.ts'
 
 // One executable, two uses, told apart by the command line:
 //   - no arguments: a plugin, as a go-plugin host starts it (the workflow host never passes any).
@@ -20,7 +19,8 @@ async function main(): Promise<void> {
   if (args.length === 0) {
     // Identity as the workflow host validates it; apps/plugin/plugin.json says the same.
     await serveWorkflowPlugin({
-      env: pluginEnvironment(),
+      // Loaded after the handshake: the connector SDKs cost tens of milliseconds to evaluate.
+      env: () => import('./environment.ts').then((m) => m.pluginEnvironment()),
       manifest: {
         name: 'bento',
         version,
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     if (err.code === 'EPIPE') process.exit(0)
     throw err
   })
+  const { pluginEnvironment } = await import('./environment.ts')
   await createCli(pluginEnvironment()).parseAsync(process.argv)
 }
 

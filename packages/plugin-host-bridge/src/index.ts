@@ -66,8 +66,11 @@ export { matchTopic, patternWithin, topicProblem } from './bridge/topics.ts'
 
 export interface WorkflowPluginOptions {
   manifest: PluginManifest
-  /** components available to streams and steps; default: the standard ones */
-  env?: Environment
+  /**
+   * components available to streams and steps; default: the standard ones. A function is called
+   * once the handshake is out, so loading connector packages does not delay it.
+   */
+  env?: Environment | (() => Promise<Environment>)
   processEnv?: NodeJS.ProcessEnv
   /** default: readEventPermissions(processEnv) */
   events?: EventPermissions
@@ -102,7 +105,8 @@ function readDocument(path: string): Record<string, unknown> {
   } catch (err) {
     throw new Error(`${path}: ${(err as Error).message}`)
   }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${path}: expected a map`)
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+    throw new Error(`${path}: expected a map`)
   return doc as Record<string, unknown>
 }
 
@@ -112,17 +116,29 @@ export async function serveWorkflowPlugin(options: WorkflowPluginOptions): Promi
     level: options.processEnv?.BENTO_PLUGIN_LOG_LEVEL ?? process.env.BENTO_PLUGIN_LOG_LEVEL ?? 'info',
     fields: { '@module': 'bento' },
   })
+  let loadEnv: (env: Environment | Promise<Environment>) => void = () => {}
+  const env =
+    typeof options.env === 'function'
+      ? new Promise<Environment>((resolve) => {
+          loadEnv = resolve
+        })
+      : (options.env ?? standardEnvironment())
   const plugin = new BentoPlugin({
     manifest: options.manifest,
-    env: options.env ?? standardEnvironment(),
+    env,
     logger,
     events: options.events ?? readEventPermissions(options.processEnv ?? process.env),
   })
-  return servePlugin({
+  const served = await servePlugin({
     handshake: workflowHandshake,
     logger,
     ...(options.processEnv === undefined ? {} : { env: options.processEnv }),
     register: (server, broker) => plugin.register(server, broker),
     onShutdown: () => plugin.stopAll(),
   })
+  if (typeof options.env === 'function') {
+    const load = options.env
+    setImmediate(() => loadEnv(Promise.resolve().then(load)))
+  }
+  return served
 }

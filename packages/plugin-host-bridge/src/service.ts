@@ -31,7 +31,11 @@ export type EngineCallbacks = ServiceClient<(typeof EngineCallbackService)['meth
 
 export interface PluginServiceOptions {
   manifest: PluginManifest
-  env: Environment
+  /**
+   * The components streams and steps are built from. A promise lets the plugin answer the host's
+   * handshake before the connector packages are loaded; calls that build something wait for it.
+   */
+  env: Environment | Promise<Environment>
   logger: Logger
   metrics?: Metrics
   /** events.emit / events.subscribe / events.max_propagation_depth from the plugin's config */
@@ -42,7 +46,8 @@ export interface PluginServiceOptions {
 export class BentoPlugin {
   readonly #options: PluginServiceOptions
   readonly #metrics: Metrics
-  readonly #env: Environment
+  #env: Environment | undefined
+  readonly #envReady: Promise<Environment>
   readonly #modules = new Map<string, ModuleHandle>()
   readonly #steps = new Map<string, BentoStep>()
   #callbacks: EngineCallbacks | undefined
@@ -51,15 +56,21 @@ export class BentoPlugin {
   constructor(options: PluginServiceOptions) {
     this.#options = options
     this.#metrics = options.metrics ?? createMetrics()
-    this.#env = withHostComponents(options.env)
+    this.#envReady = Promise.resolve(options.env).then((env) => {
+      this.#env = withHostComponents(env)
+      return this.#env
+    })
+    // a failure surfaces in the first call that needs the environment
+    this.#envReady.catch(() => {})
     const events = options.events ?? {}
     this.bridge = bridgeSettings(options.logger, this.#metrics, events, events.maxPropagationDepth)
   }
 
   /** What modules and triggers get: the environment with the host ends, the logger, the callbacks. */
+  /** Only once the environment is loaded (`#envReady`). */
   #context(): HostContext {
     return {
-      env: this.#env,
+      env: this.#env!,
       logger: this.#options.logger,
       callbacks: () => this.#callbacks,
       bridge: this.bridge,
@@ -76,7 +87,7 @@ export class BentoPlugin {
       case 'bento.broker':
         return new BrokerModule(handleId, name, config, ctx)
       default:
-        return new StreamModule(name, config, this.#env, ctx.logger)
+        return new StreamModule(name, config, ctx.env, ctx.logger)
     }
   }
 
@@ -93,7 +104,7 @@ export class BentoPlugin {
 
   register(server: grpc.Server, broker: Broker): void {
     const { manifest, logger } = this.#options
-    const env = this.#env
+    const ready = this.#envReady
     // Errors go back to the host (and into its logs): no secret in clear.
     const errorOf = (err: unknown) => maskSecrets(errorText(err))
     const onModule = async (
@@ -121,7 +132,8 @@ export class BentoPlugin {
       getConfigFragment: () => ({}),
       getAsset: () => ({ error: 'plugin does not implement AssetProvider' }),
 
-      createModule: (request) => {
+      createModule: async (request) => {
+        await ready
         if (!(moduleTypes as readonly string[]).includes(request.type)) {
           return { error: `unknown module type: ${request.type}` }
         }
@@ -139,6 +151,7 @@ export class BentoPlugin {
       },
 
       createStep: async (request) => {
+        const env = await ready
         if (!(stepTypes as readonly string[]).includes(request.type)) {
           return { error: `unknown step type: ${request.type}` }
         }
@@ -208,7 +221,8 @@ export class BentoPlugin {
         logger.debug('host callbacks connected', { broker_id: request.brokerId })
         return {}
       },
-      createTrigger: (request) => {
+      createTrigger: async (request) => {
+        await ready
         if (!(triggerTypes as readonly string[]).includes(request.type)) {
           return { error: `unknown trigger type "${request.type}"` }
         }
