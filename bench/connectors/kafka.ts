@@ -10,6 +10,7 @@
 // The reference is `ensureTool('bento')` (Bento v1.20.0 with every component); --bento (or $BENTO)
 // names another binary with the kafka components, e.g. one built from the same release.
 // `--child <config>` is how ours runs: this script with @bento-ts/kafka registered.
+
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -19,6 +20,7 @@ import { createLogger, loadStreamConfig, standardEnvironment, startStream } from
 import { register } from '@bento-ts/kafka'
 import { ensureTool, repoRoot, requireService } from '@bento-ts/test-services'
 import kafkajs from 'kafkajs'
+import { type Column, printTable } from '../lib/table.ts'
 
 const { Kafka, logLevel } = kafkajs
 
@@ -308,7 +310,7 @@ try {
 
 if (opts.json) console.log(JSON.stringify(rows, null, 2))
 else {
-  const columns: [keyof Row, string, number][] = [
+  const columns: Column<Row>[] = [
     ['scenario', 'scenario', 28],
     ['messages', 'messages', 10],
     ['bento_msgs_per_s', 'Bento msg/s', 12],
@@ -324,18 +326,9 @@ else {
   console.log(
     `\nmsg/s = N ÷ (spawn → sink holds N); ratio = ours ÷ Bento (> 1: ours is faster); CPU = user + system seconds of the engine's process; ${size}-byte messages, ${partitions} partitions, same broker`,
   )
-  console.log(columns.map(([, t, w], i) => (i === 0 ? t.padEnd(w) : t.padStart(w))).join(' '))
-  for (const r of rows) {
-    console.log(
-      columns
-        .map(([k, , w], i) => {
-          const v = r[k]
-          const text = typeof v === 'number' && k !== 'speed_ratio' ? v.toLocaleString('en') : String(v)
-          return i === 0 ? text.padEnd(w) : text.padStart(w)
-        })
-        .join(' '),
-    )
-  }
+  printTable(rows, columns, {
+    grouped: columns.map(([k]) => k).filter((k) => k !== 'speed_ratio' && k !== 'scenario'),
+  })
 }
 // Both engines must have delivered every id, or the comparison is meaningless.
 if (rows.some((r) => r.bento_distinct !== messages || r.ours_distinct !== messages)) process.exitCode = 1

@@ -10,6 +10,7 @@
 //
 // Bento is `ensureTool('bento')` (the pinned v1.20.0 CLI) unless --bento names another binary,
 // for when `go install` cannot fetch it: any Bento v1.20.0 CLI with the redis components will do.
+
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -18,6 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { ensureTool, repoRoot, requireService } from '@bento-ts/test-services'
 import { Redis } from 'ioredis'
+import { type Column, printTable } from '../lib/table.ts'
 
 const { values: opts } = parseArgs({
   options: {
@@ -261,7 +263,7 @@ const row = {
 }
 if (opts.json) console.log(JSON.stringify([row], null, 2))
 else {
-  const columns: [keyof typeof row, string, number][] = [
+  const columns: Column<typeof row>[] = [
     ['scenario', 'scenario', 36],
     ['messages', 'messages', 10],
     ['bento_msgs_per_s', 'Bento msg/s', 12],
@@ -278,16 +280,7 @@ else {
     `\nspeed ratio = ours msg/s ÷ Bento msg/s (> 1: ours is faster); memory ratio = Bento peak RSS ÷ ours (> 1: ours uses less)` +
       `\ninput limit ${limit}, output batching count ${batch} (period 10ms), max_in_flight 64, 1 KiB entries`,
   )
-  console.log(columns.map(([, title, w], i) => (i === 0 ? title.padEnd(w) : title.padStart(w))).join(' '))
-  console.log(
-    columns
-      .map(([key, , w], i) => {
-        const v = row[key]
-        const text = key === 'messages' ? v.toLocaleString('en') : String(v)
-        return i === 0 ? text.padEnd(w) : text.padStart(w)
-      })
-      .join(' '),
-  )
+  printTable([row], columns)
 }
 // A benchmark whose engines did not both deliver every message compares different work.
 if (!row.same_output) process.exitCode = 1

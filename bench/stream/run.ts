@@ -13,6 +13,7 @@
 // --from-source runs ours from the TypeScript sources of the working tree (no build: the workspace
 // packages resolve to their src/ through packages/core/test/from-source.ts); --ours-root takes
 // them from another checkout instead (to compare two versions of ours with the same harness).
+
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -21,6 +22,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ensureTool, repoRoot } from '@bento-ts/test-services'
+import { type Column, printTable } from '../lib/table.ts'
 
 const { values: opts } = parseArgs({
   options: {
@@ -360,7 +362,7 @@ try {
 
 if (opts.json) console.log(JSON.stringify(rows, null, 2))
 else {
-  const columns: [keyof Row, string, number][] = [
+  const columns: Column<Row>[] = [
     ['scenario', 'scenario', 26],
     ['messages', 'messages', 10],
     ['bento_msgs_per_s', 'Bento msg/s', 12],
@@ -377,19 +379,9 @@ else {
     '\nspeed ratio = ours msg/s ÷ Bento msg/s (> 1: ours is faster); ' +
       'memory ratio = Bento peak RSS ÷ ours (> 1: ours uses less)',
   )
-  console.log(columns.map(([, title, w], i) => (i === 0 ? title.padEnd(w) : title.padStart(w))).join(' '))
-  for (const r of rows) {
-    console.log(
-      columns
-        .map(([key, , w], i) => {
-          const v = r[key]
-          const text = typeof v === 'number' && key === 'messages' ? v.toLocaleString('en') : String(v)
-          return i === 0 ? text.padEnd(w) : text.padStart(w)
-        })
-        .join(' '),
-    )
-    if (r.note !== undefined) console.log(`  (${r.scenario.split(' ')[0]}: ${r.note})`)
-  }
+  printTable(rows, columns, {
+    after: (r) => (r.note === undefined ? undefined : `  (${r.scenario.split(' ')[0]}: ${r.note})`),
+  })
 }
 // A benchmark that compares different work is meaningless: say so in the exit code.
 if (rows.some((r) => !r.same_output)) process.exitCode = 1
