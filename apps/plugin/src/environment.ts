@@ -1,6 +1,7 @@
 // Every component the prebuilt plugin and its CLI offer: Bento's standard set plus each connector
 // package. A program that wants fewer installs the packages it needs and registers only those.
 import { type Environment, standardEnvironment } from '@bento-ts/core'
+import { register as registerGcpPubsub } from '@bento-ts/gcp-pubsub'
 import { register as registerHttp } from '@bento-ts/http'
 import { register as registerKafka } from '@bento-ts/kafka'
 import { register as registerNats } from '@bento-ts/nats'
@@ -8,6 +9,7 @@ import { register as registerRedis } from '@bento-ts/redis'
 
 export function pluginEnvironment(): Environment {
   const env = standardEnvironment()
+  registerGcpPubsub(env)
   registerHttp(env)
   registerKafka(env)
   registerNats(env)
