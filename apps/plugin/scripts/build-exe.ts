@@ -34,15 +34,69 @@ function nodeBinary(argv: string[]): string {
   return realpathSync(existsSync(pinned) ? pinned : process.execPath)
 }
 
-/** `@bento-ts/<name>` → packages/<name>/src/index.ts: bundle the sources, not possibly stale dists. */
+/**
+ * `@bento-ts/<name>` → packages/<name>/src/index.ts and `@bento-ts/<name>/<sub>` →
+ * packages/<name>/src/<sub>/index.ts: bundle the sources (one copy of each), not possibly stale dists.
+ */
 const workspaceSources: Plugin = {
   name: 'workspace-sources',
   setup(b) {
-    b.onResolve({ filter: /^@bento-ts\/[a-z0-9-]+$/ }, (args) => {
-      const name = args.path.slice('@bento-ts/'.length)
-      const path = join(repoRoot, 'packages', name, 'src', 'index.ts')
+    b.onResolve({ filter: /^@bento-ts\/[a-z0-9-]+(\/[a-z0-9-]+)?$/ }, (args) => {
+      const [name, sub] = args.path.slice('@bento-ts/'.length).split('/')
+      const path = join(repoRoot, 'packages', name!, 'src', ...(sub === undefined ? [] : [sub]), 'index.ts')
       return existsSync(path) ? { path } : undefined
     })
+  },
+}
+
+/**
+ * The connector packages (and their SDKs, most of the code) go in a second bundle, an asset of
+ * the executable evaluated only when the environment is first needed — after the handshake — so
+ * the host does not wait for megabytes of SDK code to be parsed. Both bundles share one copy of
+ * core and bloblang: the connectors bundle leaves them external and gets the main bundle's.
+ */
+const shared = ['@bento-ts/core', '@bento-ts/core/kit', '@bento-ts/bloblang'] as const
+const connectorsAsset = 'connectors.cjs'
+const environmentModule = join(appDir, 'src', 'environment.ts')
+
+const sharedExternal: Plugin = {
+  name: 'shared-external',
+  setup(b) {
+    b.onResolve({ filter: /^@bento-ts\/(core|core\/kit|bloblang)$/ }, (args) => ({
+      path: args.path,
+      external: true,
+    }))
+  },
+}
+
+/** In the main bundle, src/environment.ts is replaced by a loader of the connectors asset. */
+const environmentFromAsset: Plugin = {
+  name: 'environment-from-asset',
+  setup(b) {
+    b.onResolve({ filter: /\/environment\.ts$/ }, (args) =>
+      resolve(args.resolveDir, args.path) === environmentModule
+        ? { path: 'environment-loader', namespace: 'exe' }
+        : undefined,
+    )
+    b.onLoad({ filter: /.*/, namespace: 'exe' }, () => ({
+      resolveDir: appDir,
+      loader: 'ts',
+      contents: `
+        import { dirname } from 'node:path'
+        import { getAsset } from 'node:sea'
+        ${shared.map((id, i) => `import * as shared${i} from '${id}'`).join('\n')}
+        const modules: Record<string, unknown> = { ${shared.map((id, i) => `'${id}': shared${i}`).join(', ')} }
+        export function pluginEnvironment() {
+          const module = { exports: {} as { pluginEnvironment(): unknown } }
+          const load = (id: string) => modules[id] ?? require(id)
+          // the same CommonJS wrapper arguments the main bundle gets from Node
+          new Function('exports', 'require', 'module', '__filename', '__dirname', getAsset('${connectorsAsset}', 'utf8'))(
+            module.exports, load, module, process.execPath, dirname(process.execPath),
+          )
+          return module.exports.pluginEnvironment()
+        }
+      `,
+    }))
   },
 }
 
@@ -72,29 +126,47 @@ export async function buildExe(argv: string[] = []): Promise<string> {
   mkdirSync(outDir, { recursive: true })
 
   const bundle = join(outDir, 'main.cjs')
+  const connectors = join(outDir, connectorsAsset)
   const t0 = performance.now()
-  await build({
-    entryPoints: [join(appDir, 'src', 'main.ts')],
-    outfile: bundle,
+  const common = {
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node24',
     minifySyntax: true,
     legalComments: 'none',
-    plugins: [workspaceSources, lazyRequires],
     logLevel: 'warning',
     // import.meta is an empty object in a CommonJS bundle: createRequire(import.meta.url) and
     // friends would fail only when the executable runs. Fail the build at the source line instead.
     logOverride: { 'empty-import-meta': 'error' },
-  })
+  } as const
+  await Promise.all([
+    build({
+      ...common,
+      entryPoints: [join(appDir, 'src', 'main.ts')],
+      outfile: bundle,
+      plugins: [environmentFromAsset, workspaceSources, lazyRequires],
+    }),
+    build({
+      ...common,
+      entryPoints: [environmentModule],
+      outfile: connectors,
+      plugins: [sharedExternal, workspaceSources, lazyRequires],
+    }),
+  ])
   const bundled = performance.now() - t0
 
   const blob = join(outDir, 'sea-prep.blob')
   const seaConfig = join(outDir, 'sea-config.json')
   writeFileSync(
     seaConfig,
-    JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }),
+    JSON.stringify({
+      main: bundle,
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      useCodeCache: true,
+      assets: { [connectorsAsset]: connectors },
+    }),
   )
   execFileSync(node, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] })
 
@@ -124,7 +196,7 @@ export async function buildExe(argv: string[] = []): Promise<string> {
   rmSync(seaConfig)
   const mb = (p: string) => (statSync(p).size / 1024 / 1024).toFixed(1)
   process.stderr.write(
-    `built ${exe} (${mb(exe)} MiB; bundle ${mb(bundle)} MiB in ${bundled.toFixed(0)} ms; Node ${major} from ${node})\n`,
+    `built ${exe} (${mb(exe)} MiB; bundles ${mb(bundle)} + ${mb(connectors)} MiB in ${bundled.toFixed(0)} ms; Node ${major} from ${node})\n`,
   )
   return exe
 }
