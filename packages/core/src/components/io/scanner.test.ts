@@ -48,6 +48,89 @@ describe('scanners', () => {
     expect(await scan({ scanner: { chunker: { size: 3 } } }, ['abcd', 'efg'])).toEqual(['abc', 'def', 'g'])
   })
 
+  test('csv: a header row keys each row, csv_row counts rows from 0, quotes across chunks and lines', async () => {
+    const chunks = ['na', 'me,"no', 'te"\r\nann,"a ""quoted""\nline"\n\nbob,', 'plain\n']
+    const scanner = scannerFromConfig({ scanner: { csv: {} } }).create(
+      new ByteReader(Readable.from(chunks.map((c) => Buffer.from(c)))),
+    )
+    const rows: unknown[] = []
+    for (;;) {
+      const batch = await scanner.next()
+      if (batch === undefined) break
+      for (const m of batch) rows.push([m.metadata.get('csv_row'), m.text()])
+    }
+    expect(rows).toEqual([
+      [0, '{"name":"ann","note":"a \\"quoted\\"\\nline"}'],
+      [1, '{"name":"bob","note":"plain"}'],
+    ])
+  })
+
+  test('csv: without a header row, with a custom delimiter, rows are arrays of strings', async () => {
+    expect(
+      await scan({ scanner: { csv: { parse_header_row: false, custom_delimiter: ';' } } }, ['a;b\nc;"d;e"']),
+    ).toEqual(['["a","b"]', '["c","d;e"]'])
+  })
+
+  test("csv: Go's errors, continue_on_error and lazy_quotes", async () => {
+    await expect(scan({ scanner: { csv: {} } }, ['a,b\n1,2\n3\n'])).rejects.toThrow(
+      'record on line 3: wrong number of fields',
+    )
+    await expect(scan({ scanner: { csv: {} } }, ['a,b\n1,x"y\n'])).rejects.toThrow(
+      'parse error on line 2, column 4: bare " in non-quoted-field',
+    )
+    await expect(scan({ scanner: { csv: {} } }, ['a,b\n"1\n2,3\n'])).rejects.toThrow(
+      'record on line 2; parse error on line 3, column 5: extraneous or missing " in quoted-field',
+    )
+    await expect(
+      scan({ scanner: { csv: { continue_on_error: true } } }, ['a,b\n"x"y,1\n2,3\n']),
+    ).resolves.toEqual(['{}', '{"a":"2","b":"3"}'])
+    await expect(scan({ scanner: { csv: { expected_number_of_fields: 3 } } }, ['a,b\n'])).rejects.toThrow(
+      'record on line 1: wrong number of fields',
+    )
+    await expect(
+      scan({ scanner: { csv: { expected_headers: ['a', 'c'] } } }, ['a,b\n1,2\n']),
+    ).rejects.toThrow("expected_headers don't match file contents")
+    expect(await scan({ scanner: { csv: { lazy_quotes: true } } }, ['a,b\n1,x"y\n"p"q",r\n'])).toEqual([
+      '{"a":"1","b":"x\\"y"}',
+      '{"a":"p\\"q","b":"r"}',
+    ])
+
+    const scanner = scannerFromConfig({ scanner: { csv: { continue_on_error: true } } }).create(
+      new ByteReader(Readable.from([Buffer.from('a,b\n1,2\n3\n4,5\n')])),
+    )
+    const got: [string, string | undefined][] = []
+    for (;;) {
+      const batch = await scanner.next()
+      if (batch === undefined) break
+      for (const m of batch) got.push([m.text(), m.error?.message])
+    }
+    expect(got).toEqual([
+      ['{"a":"1","b":"2"}', undefined],
+      ['{"a":"3"}', 'record on line 3: wrong number of fields'],
+      ['{"a":"4","b":"5"}', undefined],
+    ])
+  })
+
+  test('json_documents: documents split across chunks, exact numbers, scalars between structures', async () => {
+    expect(
+      await scan({ scanner: { json_documents: {} } }, [
+        '{"a":1}{"b":[1,{"c":"}"}]}\n  12345678901234567890',
+        '1 "x\\"y" tr',
+        'ue null[]',
+      ]),
+    ).toEqual(['{"a":1}', '{"b":[1,{"c":"}"}]}', '123456789012345678901', '"x\\"y"', 'true', 'null', '[]'])
+  })
+
+  test('json_documents: a document cut short or invalid fails the source', async () => {
+    await expect(scan({ scanner: { json_documents: {} } }, ['{"a":1} {"b":'])).rejects.toThrow(
+      'unexpected EOF',
+    )
+    await expect(scan({ scanner: { json_documents: {} } }, ['{"a":1} }'])).rejects.toThrow(
+      "invalid character '}' looking for beginning of value",
+    )
+    await expect(scan({ scanner: { json_documents: {} } }, ['{"a":nope}'])).rejects.toThrow()
+  })
+
   test('the deprecated codec field', async () => {
     expect(await scan({ codec: 'delim:;', scanner: { lines: {} } }, ['a;b'])).toEqual(['a', 'b'])
     expect(await scan({ codec: 'all-bytes' }, ['a\nb'])).toEqual(['a\nb'])

@@ -85,13 +85,13 @@ rate_limit_resources:
     const problems = lintStreamConfig(
       `
 input:
-  file: { paths: [ x ], scanner: { csv: {} } }
+  file: { paths: [ x ], scanner: { tar: {} } }
 output:
   broker: { pattern: fan_in, outputs: [] }
 `,
       env,
     ).map((p) => `${p.path}: ${p.message}`)
-    expect(problems.some((p) => p.startsWith('input.file.scanner.csv: field csv is not recognised'))).toBe(
+    expect(problems.some((p) => p.startsWith('input.file.scanner.tar: field tar is not recognised'))).toBe(
       true,
     )
     expect(problems.some((p) => p.startsWith('output.broker.pattern: "fan_in" is not one of'))).toBe(true)

@@ -1,0 +1,133 @@
+// What the integration tests share: S3 and SQS clients for moto, buckets and queues made and
+// removed per test, and a stream environment with this package and a recording test output.
+import { randomUUID } from 'node:crypto'
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3'
+import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs'
+import {
+  addPlugin,
+  type Batch,
+  field,
+  loadStreamConfig,
+  type Message,
+  silentLogger,
+  standardEnvironment,
+  startStream,
+} from '@bento-ts/core'
+import { requireService } from '@bento-ts/test-services'
+import { register } from '../src/index.ts'
+
+export function moto() {
+  const env = requireService('moto')
+  return {
+    endpoint: env.AWS_ENDPOINT_URL!,
+    region: env.AWS_REGION!,
+    id: env.AWS_ACCESS_KEY_ID!,
+    secret: env.AWS_SECRET_ACCESS_KEY!,
+  }
+}
+
+/** Our components' settings for moto, as YAML flow mapping entries. */
+export function awsYaml(): string {
+  const m = moto()
+  return `region: ${m.region}, endpoint: "${m.endpoint}", force_path_style_urls: true, credentials: { id: ${m.id}, secret: ${m.secret} }`
+}
+
+const credentials = () => {
+  const m = moto()
+  return { accessKeyId: m.id, secretAccessKey: m.secret }
+}
+
+export const s3Sdk = (): S3Client =>
+  new S3Client({
+    endpoint: moto().endpoint,
+    region: moto().region,
+    forcePathStyle: true,
+    credentials: credentials(),
+  })
+
+export const sqsSdk = (): SQSClient =>
+  new SQSClient({ endpoint: moto().endpoint, region: moto().region, credentials: credentials() })
+
+export async function createBucket(s3: S3Client, prefix: string): Promise<string> {
+  const Bucket = `${prefix}-${randomUUID().slice(0, 8)}`
+  await s3.send(new CreateBucketCommand({ Bucket }))
+  return Bucket
+}
+
+/** Every key of a bucket (all pages). */
+export async function keysOf(s3: S3Client, Bucket: string, Prefix?: string): Promise<string[]> {
+  const keys: string[] = []
+  let token: string | undefined
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket, Prefix, ContinuationToken: token }))
+    for (const o of page.Contents ?? []) keys.push(o.Key!)
+    token = page.NextContinuationToken
+  } while (token !== undefined)
+  return keys
+}
+
+export async function removeBucket(s3: S3Client, Bucket: string): Promise<void> {
+  for (const Key of await keysOf(s3, Bucket).catch(() => []))
+    await s3.send(new DeleteObjectCommand({ Bucket, Key }))
+  await s3.send(new DeleteBucketCommand({ Bucket })).catch(() => {})
+}
+
+export async function createQueue(sqs: SQSClient, prefix: string): Promise<string> {
+  const { QueueUrl } = await sqs.send(
+    new CreateQueueCommand({ QueueName: `${prefix}-${randomUUID().slice(0, 8)}` }),
+  )
+  return QueueUrl!
+}
+
+export async function deleteQueue(sqs: SQSClient, QueueUrl: string): Promise<void> {
+  await sqs.send(new DeleteQueueCommand({ QueueUrl })).catch(() => {})
+}
+
+/** The standard environment with this package and `capture: <name>`, an output recording what it is given. */
+export function captureEnvironment() {
+  const captured = new Map<string, Message[]>()
+  const env = standardEnvironment()
+  register(env)
+  addPlugin(env, {
+    spec: {
+      name: 'capture',
+      kind: 'output',
+      summary: 'records messages (tests)',
+      value: field.string('capture'),
+    },
+    create: (name: string) => ({
+      connect: async () => {},
+      close: async () => {},
+      async write(batch: Batch) {
+        const list = captured.get(name) ?? []
+        list.push(...batch)
+        captured.set(name, list)
+      },
+    }),
+  })
+  return {
+    env,
+    captured: (name: string) => captured.get(name) ?? [],
+    start: (yaml: string) => startStream(loadStreamConfig(yaml, env), env, { logger: silentLogger }),
+  }
+}
+
+/** Polls `check` every 100 ms until it holds, or fails after `ms`. */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  ms = 30_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    if (await check()) return
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}

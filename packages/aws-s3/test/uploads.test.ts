@@ -1,0 +1,123 @@
+// Uploads against moto: an object over the 5 MiB part size goes up as a multipart upload, and
+// request_checksum_calculation decides whether uploads carry a checksum.
+import { randomBytes } from 'node:crypto'
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3'
+import { Message, silentLogger } from '@bento-ts/core'
+import { afterAll, expect, test } from 'vitest'
+import { type S3OutputConfig, s3Output } from '../src/output.ts'
+import { createBucket, moto, removeBucket, s3Sdk } from './helpers.ts'
+
+const s3 = s3Sdk()
+const buckets: string[] = []
+const signal = new AbortController().signal
+
+afterAll(async () => {
+  for (const b of buckets) await removeBucket(s3, b)
+  s3.destroy()
+})
+
+function config(bucket: string, over: Partial<S3OutputConfig> = {}): S3OutputConfig {
+  const m = moto()
+  return {
+    bucket,
+    path: '${! meta("key") }',
+    tags: {},
+    content_type: 'application/octet-stream',
+    content_encoding: '',
+    cache_control: '',
+    content_disposition: '',
+    content_language: '',
+    website_redirect_location: '',
+    metadata: { exclude_prefixes: ['key'] },
+    storage_class: 'STANDARD',
+    kms_key_id: '',
+    server_side_encryption: '',
+    checksum_algorithm: '',
+    timeout: '2m',
+    region: m.region,
+    endpoint: m.endpoint,
+    credentials: {
+      profile: '',
+      id: m.id,
+      secret: m.secret,
+      token: '',
+      role: '',
+      role_external_id: '',
+      expiry_window: '',
+      from_ec2_role: false,
+    },
+    force_path_style_urls: true,
+    request_checksum_calculation: 'when_supported',
+    response_checksum_validation: 'when_supported',
+    ...over,
+  }
+}
+
+test('an object over 5 MiB goes up in parts and comes back whole', async () => {
+  const bucket = await createBucket(s3, 'multipart')
+  buckets.push(bucket)
+  const data = randomBytes(11 * 1024 * 1024 + 123)
+  const out = s3Output(config(bucket, { tags: { kind: 'big' } }), { logger: silentLogger })
+  await out.connect()
+  await out.write([new Message(data, [['key', 'big.bin']])], signal)
+  await out.close()
+  const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big.bin' }))
+  expect(head.ContentLength).toBe(data.length)
+  // A multipart object's ETag ends with the number of its parts: 11 MiB in 5 MiB parts is 3.
+  expect(head.ETag).toMatch(/-3"$/)
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'big.bin' }))
+  expect(Buffer.from(await object.Body!.transformToByteArray()).equals(data)).toBe(true)
+})
+
+test('request_checksum_calculation: when_supported uploads carry a CRC32 checksum, when_required ones none', async () => {
+  const bucket = await createBucket(s3, 'checksums')
+  buckets.push(bucket)
+  for (const [when, key] of [
+    ['when_supported', 'with.txt'],
+    ['when_required', 'without.txt'],
+  ] as const) {
+    const out = s3Output(
+      config(bucket, { request_checksum_calculation: when, response_checksum_validation: when }),
+      {
+        logger: silentLogger,
+      },
+    )
+    await out.connect()
+    await out.write([new Message('checked', [['key', key]])], signal)
+    await out.close()
+  }
+  const checksumOf = async (Key: string) =>
+    (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key, ChecksumMode: 'ENABLED' }))).ChecksumCRC32
+  expect(await checksumOf('with.txt')).toBeTruthy()
+  expect(await checksumOf('without.txt')).toBeUndefined()
+
+  // checksum_algorithm asks for one explicitly, whatever the calculation setting.
+  const sha = s3Output(
+    config(bucket, { request_checksum_calculation: 'when_required', checksum_algorithm: 'SHA256' }),
+    {
+      logger: silentLogger,
+    },
+  )
+  await sha.connect()
+  await sha.write([new Message('sha', [['key', 'sha.txt']])], signal)
+  await sha.close()
+  const head = await s3.send(
+    new HeadObjectCommand({ Bucket: bucket, Key: 'sha.txt', ChecksumMode: 'ENABLED' }),
+  )
+  expect(head.ChecksumSHA256).toBeTruthy()
+})
+
+test('a failed upload names the object; settings out of range are refused', async () => {
+  const out = s3Output(config('no-such-bucket-bento-ts'), { logger: silentLogger })
+  await out.connect()
+  await expect(out.write([new Message('x', [['key', 'k']])], signal)).rejects.toThrow(
+    'aws_s3: uploading no-such-bucket-bento-ts/k:',
+  )
+  await out.close()
+  expect(() => s3Output(config('b', { checksum_algorithm: 'MD5' }), { logger: silentLogger })).toThrow(
+    'aws_s3: checksum_algorithm must be one of CRC32, CRC32C, SHA1, SHA256 or empty, got "MD5"',
+  )
+  expect(() => s3Output(config('b', { timeout: 'soon' }), { logger: silentLogger })).toThrow(
+    'aws_s3: timeout:',
+  )
+})
