@@ -36,15 +36,18 @@ function nodeBinary(argv: string[]): string {
 
 /**
  * `@bento-ts/<name>` → packages/<name>/src/index.ts and `@bento-ts/<name>/<sub>` →
- * packages/<name>/src/<sub>/index.ts: bundle the sources (one copy of each), not possibly stale dists.
+ * packages/<name>/src/<sub>/index.ts or <sub>.ts: bundle the sources (one copy of each), not possibly stale dists.
  */
 const workspaceSources: Plugin = {
   name: 'workspace-sources',
   setup(b) {
     b.onResolve({ filter: /^@bento-ts\/[a-z0-9-]+(\/[a-z0-9-]+)?$/ }, (args) => {
       const [name, sub] = args.path.slice('@bento-ts/'.length).split('/')
-      const path = join(repoRoot, 'packages', name!, 'src', ...(sub === undefined ? [] : [sub]), 'index.ts')
-      return existsSync(path) ? { path } : undefined
+      const src = join(repoRoot, 'packages', name!, 'src')
+      const candidates =
+        sub === undefined ? [join(src, 'index.ts')] : [join(src, sub, 'index.ts'), join(src, `${sub}.ts`)]
+      const path = candidates.find((c) => existsSync(c))
+      return path === undefined ? undefined : { path }
     })
   },
 }

@@ -1,5 +1,7 @@
 // Every component the prebuilt plugin and its CLI offer: Bento's standard set plus each connector
 // package. A program that wants fewer installs the packages it needs and registers only those.
+import { register as registerAwsS3 } from '@bento-ts/aws-s3'
+import { register as registerAwsSqs } from '@bento-ts/aws-sqs'
 import { type Environment, standardEnvironment } from '@bento-ts/core'
 import { register as registerGcpPubsub } from '@bento-ts/gcp-pubsub'
 import { register as registerHttp } from '@bento-ts/http'
@@ -9,6 +11,8 @@ import { register as registerRedis } from '@bento-ts/redis'
 
 export function pluginEnvironment(): Environment {
   const env = standardEnvironment()
+  registerAwsS3(env)
+  registerAwsSqs(env)
   registerGcpPubsub(env)
   registerHttp(env)
   registerKafka(env)
