@@ -129,10 +129,12 @@ export function createBuilder(
     processors: (parsed) =>
       Promise.all(
         parsed.map(async (p) =>
-          withProcessorMetrics(await create<Processor>('processor', p), metrics, {
-            label: p.label !== '' ? p.label : p.type,
-            path: p.path,
-          }),
+          withProcessorMetrics(
+            await create<Processor>('processor', p),
+            metrics,
+            { label: p.label !== '' ? p.label : p.type, path: p.path },
+            { label: p.label, path: bentoPath(p.path, p.type), type: p.type },
+          ),
         ),
       ),
   }
@@ -242,10 +244,21 @@ function withInputProcessors(input: Input, processors: Processor[]): Input {
  * Bento's processor metrics: messages and batches in and out, messages newly flagged with an
  * error, and the latency of each call. A processor that answers synchronously stays synchronous.
  */
+/**
+ * A processor's path as Bento's error_source_path() gives it: without the trailing component
+ * type, and a switch case's processors under `switch.processors` (Bento drops the case index).
+ */
+export const bentoPath = (path: string, type: string): string =>
+  (path.endsWith(`.${type}`) ? path.slice(0, -type.length - 1) : path).replace(
+    /\.switch\.\d+\.processors\./g,
+    '.switch.processors.',
+  )
+
 export function withProcessorMetrics(
   processor: Processor,
   metrics: Metrics,
   labels: { label: string; path: string },
+  source?: { label: string; path: string; type: string },
 ): Processor {
   const received = metrics.counter('processor_received', labels)
   const batchReceived = metrics.counter('processor_batch_received', labels)
@@ -259,7 +272,12 @@ export function withProcessorMetrics(
     let flagged = 0
     for (const b of out) {
       messages += b.length
-      for (const m of b) if (m.error !== undefined) flagged++
+      for (const m of b) {
+        if (m.error === undefined) continue
+        flagged++
+        // the innermost processor that failed it names itself first; outer ones keep that
+        if (source !== undefined && m.errorSource?.of !== m.error) m.errorSource = { ...source, of: m.error }
+      }
     }
     sent.inc(messages)
     batchSent.inc(out.length)

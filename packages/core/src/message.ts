@@ -26,6 +26,8 @@ export class Message {
   metadata: Map<string, unknown>
   /** set by a processor that failed on this message; the message travels on unchanged */
   error: Error | undefined
+  /** which processor set `error` (Bloblang's error_source_* functions); stale once `error` changed */
+  errorSource: { label: string; path: string; type: string; of: Error } | undefined
 
   constructor(content: Uint8Array | string = noBytes, metadata?: Iterable<[string, unknown]>) {
     this.setBytes(content)
@@ -34,6 +36,7 @@ export class Message {
       adopted = undefined
     } else this.metadata = metadata === undefined ? new Map() : new Map(metadata)
     this.error = undefined
+    this.errorSource = undefined
   }
 
   static fromStructured(value: Value, metadata?: Iterable<[string, unknown]>): Message {
@@ -128,6 +131,7 @@ export class Message {
     copy.#json = this.#json
     copy.#structured = this.#structured
     copy.error = this.error
+    copy.errorSource = this.errorSource
     return copy
   }
 

@@ -2,6 +2,7 @@ import { DELETE, type Executor, type MessageInput, NOTHING, parse, type Value } 
 import type { Plugin, Processor } from '../component.ts'
 import { type Batch, Message } from '../message.ts'
 import { field } from '../spec.ts'
+import { toInput } from './processors/util.ts'
 
 /**
  * `mapping` builds each message anew from `root`/`meta`; `mutation` edits the message in place.
@@ -33,12 +34,6 @@ function mappingProcessor(executor: Executor, mutation: boolean): Processor {
     },
   }
 }
-
-const toInput = (message: Message): MessageInput => ({
-  content: message.content(),
-  metadata: message.metadata,
-  error: message.error?.message ?? null,
-})
 
 /**
  * Runs a mapping on one message like the engine's `apply`, into a new Message (undefined when the

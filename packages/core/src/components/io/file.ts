@@ -7,6 +7,7 @@ import type { Logger } from '../../logger.ts'
 import type { Batch, Message } from '../../message.ts'
 import { autoReplayNacks } from '../../replay.ts'
 import { field } from '../../spec.ts'
+import { toInput } from '../processors/util.ts'
 import {
   ByteReader,
   codecFields,
@@ -212,12 +213,6 @@ const cleanPath = (path: string): string => {
   const p = normalize(path)
   return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p
 }
-
-const toInput = (m: Message) => ({
-  content: m.content(),
-  metadata: m.metadata,
-  error: m.error?.message ?? null,
-})
 
 const emptyInput = { content: '' }
 

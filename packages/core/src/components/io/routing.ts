@@ -1,3 +1,4 @@
+import { toInput } from '../processors/util.ts'
 // Outputs that route to child outputs: `switch`, `fallback` and `drop_on`.
 
 import { type Executor, parse } from '@bento-ts/bloblang'
@@ -9,12 +10,6 @@ import type { Batch, Message } from '../../message.ts'
 import { field } from '../../spec.ts'
 import { goDuration } from './channel.ts'
 import { indefiniteBackoff, RetryingOutput } from './retry.ts'
-
-const toInput = (m: Message) => ({
-  content: m.bytes(),
-  metadata: m.metadata,
-  error: m.error?.message ?? null,
-})
 
 // ---------------------------------------------------------------------------------------------
 // switch

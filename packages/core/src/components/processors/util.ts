@@ -21,10 +21,13 @@ import { runProcessors } from '../../pipeline.ts'
 const decoder = new TextDecoder()
 
 /** A message as the Bloblang engine reads it. */
+/** The one place a Message becomes what the Bloblang engine reads. */
 export const toInput = (message: Message): MessageInput => ({
-  content: message.bytes(),
+  content: message.content(),
   metadata: message.metadata,
   error: message.error?.message ?? null,
+  errorSource:
+    message.error !== undefined && message.errorSource?.of === message.error ? message.errorSource : null,
 })
 
 /**
