@@ -141,7 +141,7 @@ describe('messaging types over the wire', () => {
       expect(ns).toContain(1)
       expect(ns).toContain(2)
       expect(new Set(ns).size).toBe(ns.length)
-      expect(p.stderr()).toContain('publish failed; the message will be redelivered')
+      expect(p.stderr()).toContain('publish failed; the message will be retried or redelivered')
     })
 
     it('checks its config at Init, naming the module and the field', async () => {
@@ -320,18 +320,43 @@ describe('messaging types over the wire', () => {
       expect((await p.plugin.startModule({ handleId: created.handleId })).error).toBe('')
       const mine = () => triggered.filter((t) => t.triggerType === 'pipeline:ingest')
       await until('2 triggers', () => (mine().length >= 2 ? true : undefined))
-      expect(mine()).toEqual([
-        {
+      // Each message carries the bridge envelope and goes as a connector event too.
+      const envelope = (n: number) => ({
+        event_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        event_source: 'bento.trigger/pipeline:ingest/ingest',
+        propagation_depth: '1',
+        n,
+      })
+      expect(
+        mine().map((t) => ({
+          ...t,
+          data: {
+            ...t.data,
+            metadata: { ...(t.data.metadata as object), n: (t.data.body as { n: number }).n },
+          },
+        })),
+      ).toEqual(
+        [1, 2].map((n) => ({
           triggerType: 'pipeline:ingest',
           action: 'process',
-          data: { body: { n: 1 }, metadata: {}, workflow: 'ingest' },
-        },
-        {
-          triggerType: 'pipeline:ingest',
-          action: 'process',
-          data: { body: { n: 2 }, metadata: {}, workflow: 'ingest' },
-        },
-      ])
+          data: {
+            body: { n },
+            metadata: envelope(n),
+            workflow: 'ingest',
+            event: {
+              id: expect.stringMatching(/^[0-9a-f]{32}$/),
+              foreign_id: '',
+              type: 'process',
+              headers: expect.objectContaining({ propagation_depth: '1' }),
+              created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+            },
+          },
+        })),
+      )
+      const [first] = mine()
+      expect((first!.data.event as { id: string }).id).toBe(
+        (first!.data.metadata as { event_id: string }).event_id,
+      )
       expect((await p.plugin.stopModule({ handleId: created.handleId })).error).toBe('')
     })
 
@@ -351,10 +376,10 @@ describe('messaging types over the wire', () => {
       await until('x1 after a refusal', () => (mine().some((t) => t.data.body === 'x1') ? true : undefined))
       expect((await p.plugin.stopModule({ handleId: created.handleId })).error).toBe('')
       expect(refuse.trigger).toBe(0)
-      expect(mine().find((t) => t.data.body === 'x1')).toEqual({
+      expect(mine().find((t) => t.data.body === 'x1')).toMatchObject({
         triggerType: 'retry',
         action: 'trigger',
-        data: { body: 'x1', metadata: {} },
+        data: { body: 'x1', metadata: { propagation_depth: '1' }, event: { type: 'trigger' } },
       })
     })
 
