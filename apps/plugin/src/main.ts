@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   if (args.length === 0) {
     // Identity as the workflow host validates it; apps/plugin/plugin.json says the same.
     await serveWorkflowPlugin({
-      // Loaded after the handshake: the connector SDKs cost tens of milliseconds to evaluate.
+      // Loaded when the first module, step or trigger is created: the connector SDKs take a few
+      // hundred milliseconds to evaluate, which neither the handshake nor LoadPlugin should wait for.
       env: () => import('./environment.ts').then((m) => m.pluginEnvironment()),
       manifest: {
         name: 'bento',

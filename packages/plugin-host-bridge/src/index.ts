@@ -68,7 +68,8 @@ export interface WorkflowPluginOptions {
   manifest: PluginManifest
   /**
    * components available to streams and steps; default: the standard ones. A function is called
-   * once the handshake is out, so loading connector packages does not delay it.
+   * when the first module, step or trigger is created, so loading connector packages delays
+   * neither the handshake nor the host's plugin load.
    */
   env?: Environment | (() => Promise<Environment>)
   processEnv?: NodeJS.ProcessEnv
@@ -116,29 +117,18 @@ export async function serveWorkflowPlugin(options: WorkflowPluginOptions): Promi
     level: options.processEnv?.BENTO_PLUGIN_LOG_LEVEL ?? process.env.BENTO_PLUGIN_LOG_LEVEL ?? 'info',
     fields: { '@module': 'bento' },
   })
-  let loadEnv: (env: Environment | Promise<Environment>) => void = () => {}
-  const env =
-    typeof options.env === 'function'
-      ? new Promise<Environment>((resolve) => {
-          loadEnv = resolve
-        })
-      : (options.env ?? standardEnvironment())
+  const env = options.env ?? standardEnvironment()
   const plugin = new BentoPlugin({
     manifest: options.manifest,
     env,
     logger,
     events: options.events ?? readEventPermissions(options.processEnv ?? process.env),
   })
-  const served = await servePlugin({
+  return servePlugin({
     handshake: workflowHandshake,
     logger,
     ...(options.processEnv === undefined ? {} : { env: options.processEnv }),
     register: (server, broker) => plugin.register(server, broker),
     onShutdown: () => plugin.stopAll(),
   })
-  if (typeof options.env === 'function') {
-    const load = options.env
-    setImmediate(() => loadEnv(Promise.resolve().then(load)))
-  }
-  return served
 }

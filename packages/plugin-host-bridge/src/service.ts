@@ -32,10 +32,11 @@ export type EngineCallbacks = ServiceClient<(typeof EngineCallbackService)['meth
 export interface PluginServiceOptions {
   manifest: PluginManifest
   /**
-   * The components streams and steps are built from. A promise lets the plugin answer the host's
-   * handshake before the connector packages are loaded; calls that build something wait for it.
+   * The components streams and steps are built from. A function is called when the first module,
+   * step or trigger is created: loading the connector packages (and their SDKs) then costs the
+   * host's plugin load nothing, and a plugin whose types are never used never loads them.
    */
-  env: Environment | Promise<Environment>
+  env: Environment | (() => Promise<Environment>)
   logger: Logger
   metrics?: Metrics
   /** events.emit / events.subscribe / events.max_propagation_depth from the plugin's config */
@@ -47,7 +48,7 @@ export class BentoPlugin {
   readonly #options: PluginServiceOptions
   readonly #metrics: Metrics
   #env: Environment | undefined
-  readonly #envReady: Promise<Environment>
+  #envLoad: Promise<Environment> | undefined
   readonly #modules = new Map<string, ModuleHandle>()
   readonly #steps = new Map<string, BentoStep>()
   #callbacks: EngineCallbacks | undefined
@@ -56,18 +57,32 @@ export class BentoPlugin {
   constructor(options: PluginServiceOptions) {
     this.#options = options
     this.#metrics = options.metrics ?? createMetrics()
-    this.#envReady = Promise.resolve(options.env).then((env) => {
-      this.#env = withHostComponents(env)
-      return this.#env
-    })
-    // a failure surfaces in the first call that needs the environment
-    this.#envReady.catch(() => {})
+    if (typeof options.env !== 'function') this.#env = withHostComponents(options.env)
     const events = options.events ?? {}
     this.bridge = bridgeSettings(options.logger, this.#metrics, events, events.maxPropagationDepth)
   }
 
   /** What modules and triggers get: the environment with the host ends, the logger, the callbacks. */
-  /** Only once the environment is loaded (`#envReady`). */
+  /** The environment, loaded on first use (a failed load is tried again by the next call). */
+  #environment(): Promise<Environment> {
+    if (this.#env !== undefined) return Promise.resolve(this.#env)
+    const load = this.#options.env as () => Promise<Environment>
+    this.#envLoad ??= Promise.resolve()
+      .then(load)
+      .then(
+        (env) => {
+          this.#env = withHostComponents(env)
+          return this.#env
+        },
+        (err: unknown) => {
+          this.#envLoad = undefined
+          throw err
+        },
+      )
+    return this.#envLoad
+  }
+
+  /** Only once the environment is loaded (`#environment()`). */
   #context(): HostContext {
     return {
       env: this.#env!,
@@ -104,7 +119,7 @@ export class BentoPlugin {
 
   register(server: grpc.Server, broker: Broker): void {
     const { manifest, logger } = this.#options
-    const ready = this.#envReady
+    const ready = (): Promise<Environment> => this.#environment()
     // Errors go back to the host (and into its logs): no secret in clear.
     const errorOf = (err: unknown) => maskSecrets(errorText(err))
     const onModule = async (
@@ -133,7 +148,7 @@ export class BentoPlugin {
       getAsset: () => ({ error: 'plugin does not implement AssetProvider' }),
 
       createModule: async (request) => {
-        await ready
+        await ready()
         if (!(moduleTypes as readonly string[]).includes(request.type)) {
           return { error: `unknown module type: ${request.type}` }
         }
@@ -151,7 +166,7 @@ export class BentoPlugin {
       },
 
       createStep: async (request) => {
-        const env = await ready
+        const env = await ready()
         if (!(stepTypes as readonly string[]).includes(request.type)) {
           return { error: `unknown step type: ${request.type}` }
         }
@@ -222,7 +237,7 @@ export class BentoPlugin {
         return {}
       },
       createTrigger: async (request) => {
-        await ready
+        await ready()
         if (!(triggerTypes as readonly string[]).includes(request.type)) {
           return { error: `unknown trigger type "${request.type}"` }
         }
