@@ -54,7 +54,7 @@ const workspaceSources: Plugin = {
 
 /**
  * The connector packages (and their SDKs, most of the code) go in a second bundle, an asset of
- * the executable evaluated only when the environment is first needed — after the handshake — so
+ * the executable evaluated only when the environment is first needed (the first Create* call), so
  * the host does not wait for megabytes of SDK code to be parsed. Both bundles share one copy of
  * core and bloblang: the connectors bundle leaves them external and gets the main bundle's.
  */
