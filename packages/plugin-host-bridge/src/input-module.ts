@@ -5,11 +5,12 @@
 import type { Batch, Logger, Message, StreamConfig } from '@bento-ts/core'
 import { BatchView, Interpolated } from '@bento-ts/core/kit'
 import type { JsonObject } from '@bufbuild/protobuf'
-import { depthKey, stableId, stampOutgoing } from './bridge/envelope.ts'
+import { stableId } from './bridge/envelope.ts'
+import { forwardBatch } from './bridge/forward.ts'
 import { createLanes, type Lanes } from './bridge/lanes.ts'
 import { intOption, type LaneConfig, laneConfig } from './bridge/options.ts'
 import { checkEmit } from './bridge/permissions.ts'
-import { addConfigSecrets, addMetadataSecrets } from './bridge/secrets.ts'
+import { addConfigSecrets } from './bridge/secrets.ts'
 import { topicProblem } from './bridge/topics.ts'
 import { hostOutputType, registerSink } from './host-components.ts'
 import {
@@ -45,7 +46,6 @@ export class InputModule implements ModuleHandle {
   #lanes: Lanes<Message> | undefined
   published = 0
   errors = 0
-  loopsStopped = 0
 
   constructor(handleId: string, name: string, config: JsonObject | undefined, ctx: HostContext) {
     this.#handleId = handleId
@@ -137,28 +137,17 @@ export class InputModule implements ModuleHandle {
     }
     const lanes = createLanes<Message>({ ...laneOptions, consumeLagMs: 0, lagAlertMs: 0 }, publishOne)
     this.#lanes = lanes
-    const publish = async (batch: Batch): Promise<void> => {
-      // submitted in read order before any await: one foreign id's messages keep their order
-      const deliveries: Promise<void>[] = []
-      batch.forEach((message, i) => {
-        const depth = Number(message.metaString(depthKey) ?? 0)
-        if (stampOutgoing(message, source, maxDepth) === undefined) {
-          this.loopsStopped++
-          this.#ctx.bridge.metrics.counter('bridge_loop_stopped', { module: this.#name }).inc()
-          this.#ctx.bridge.loops.stop(
-            message,
-            `bento.input "${this.#name}" → ${topic} (depth ${depth})`,
-            maxDepth,
-          )
-          return
-        }
-        addMetadataSecrets(message.metadata)
-        const id = key === undefined ? stableId(message) : key.text(new BatchView(batch), i)
-        deliveries.push(lanes.submit(id, Date.now(), message))
+    const publish = (batch: Batch): Promise<void> => {
+      const view = key === undefined ? undefined : new BatchView(batch)
+      return forwardBatch(batch, {
+        source,
+        maxDepth,
+        destination: `bento.input "${this.#name}" → ${topic}`,
+        bridge: this.#ctx.bridge,
+        labels: { module: this.#name },
+        submit: (message, i) =>
+          lanes.submit(view === undefined ? stableId(message) : key!.text(view, i), Date.now(), message),
       })
-      const results = await Promise.allSettled(deliveries)
-      const failed = results.find((r) => r.status === 'rejected')
-      if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
     }
     const maxInFlight = Math.max(
       (this.#config.max_in_flight as number | undefined) ?? 1,

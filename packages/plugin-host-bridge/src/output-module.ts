@@ -9,7 +9,7 @@ import { type Logger, Message, type StreamConfig } from '@bento-ts/core'
 import type { JsonObject } from '@bufbuild/protobuf'
 import { deliveryOption, durationOption, intOption } from './bridge/options.ts'
 import { checkSubscribe } from './bridge/permissions.ts'
-import { addConfigSecrets, addMetadataSecrets } from './bridge/secrets.ts'
+import { addConfigSecrets } from './bridge/secrets.ts'
 import { matchTopic, topicProblem } from './bridge/topics.ts'
 import { type DeliveryWindow, deliveryWindow } from './bridge/window.ts'
 import { HostSource, hostInputType, registerSource } from './host-components.ts'
@@ -131,7 +131,6 @@ export class OutputModule implements ModuleHandle {
       throw new Error(`no message handler for handle ${this.#handleId} topic ${topic}`)
     }
     this.received++
-    addMetadataSecrets(Object.entries(metadata))
     const outcome = await checked.window.run(() =>
       source.push([new Message(payload, Object.entries(metadata))]),
     )

@@ -9,11 +9,11 @@
 // held until `consume_lag` old, with `lag_alert` watching the oldest undelivered one.
 import type { Batch, Logger, Message, StreamConfig } from '@bento-ts/core'
 import type { JsonObject } from '@bufbuild/protobuf'
-import { depthKey, stampOutgoing } from './bridge/envelope.ts'
-import { type ConnectorEvent, type EventMapper, eventMapper, sourceTimestampMs } from './bridge/event.ts'
+import { type ConnectorEvent, type EventMapper, eventMapper } from './bridge/event.ts'
+import { forwardBatch } from './bridge/forward.ts'
 import { createLanes, type Lanes } from './bridge/lanes.ts'
 import { durationOption, intOption, type LaneConfig, laneConfig } from './bridge/options.ts'
-import { addConfigSecrets, addMetadataSecrets } from './bridge/secrets.ts'
+import { addConfigSecrets } from './bridge/secrets.ts'
 import { hostOutputType, registerSink } from './host-components.ts'
 import {
   checkStream,
@@ -54,7 +54,6 @@ export class BentoTrigger implements ModuleHandle {
   readonly #subscriptions: Subscription[]
   #running: { stream: ModuleStream; unregister: () => void; lanes: Lanes<Fired> }[] = []
   fired = 0
-  loopsStopped = 0
 
   /** Checks the config at CreateTrigger: errors there name the subscription and the field. */
   constructor(handleId: string, triggerType: string, config: JsonObject | undefined, ctx: HostContext) {
@@ -198,36 +197,21 @@ export class BentoTrigger implements ModuleHandle {
       },
       deliverOne,
     )
-    const fire = async (batch: Batch) => {
+    const fire = (batch: Batch): Promise<void> => {
       const now = Date.now()
-      // submitted in read order before any await, so each foreign id's lane sees its events in order
-      const deliveries: Promise<void>[] = []
-      for (const message of batch) {
-        const depth = Number(message.metaString(depthKey) ?? 0)
-        if (stampOutgoing(message, source, sub.maxDepth) === undefined) {
-          this.loopsStopped++
-          metrics.counter('bridge_loop_stopped', labels).inc()
-          this.#ctx.bridge.loops.stop(
-            message,
-            `bento trigger "${sub.workflow}" (depth ${depth})`,
-            sub.maxDepth,
-          )
-          continue
-        }
-        addMetadataSecrets(message.metadata)
-        const event = sub.event(message, sub.action, now)
-        const createdAt = Date.parse(event.created_at)
-        deliveries.push(
-          lanes.submit(
-            event.foreign_id !== '' ? event.foreign_id : event.id,
-            Number.isNaN(createdAt) ? (sourceTimestampMs(message) ?? now) : createdAt,
-            { message, event },
-          ),
-        )
-      }
-      const results = await Promise.allSettled(deliveries)
-      const failed = results.find((r) => r.status === 'rejected')
-      if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
+      return forwardBatch(batch, {
+        source,
+        maxDepth: sub.maxDepth,
+        destination: `bento trigger "${sub.workflow}"`,
+        bridge: this.#ctx.bridge,
+        labels,
+        submit: (message) => {
+          const event = sub.event(message, sub.action, now)
+          // created_at is always a valid RFC 3339 time (defaulted, or checked by the event mapping)
+          const key = event.foreign_id !== '' ? event.foreign_id : event.id
+          return lanes.submit(key, Date.parse(event.created_at), { message, event })
+        },
+      })
     }
     const unregister = registerSink(
       `${this.#handleId}/${sub.index}`,
