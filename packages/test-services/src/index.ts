@@ -3,3 +3,4 @@ export { type CrashTestOptions, type CrashTestResult, runCrashTest } from './cra
 export { readServicesEnv, requireService, type ServiceName } from './env.ts'
 export { envFile, repoRoot, stateDir } from './paths.ts'
 export { ensureTool, type GoToolName, goTools, toolPath } from './tools.ts'
+export { eventually } from './wait.ts'
