@@ -1,13 +1,15 @@
-import type {
-  Builder,
-  Cache,
-  ComponentContext,
-  Input,
-  Output,
-  ParsedComponent,
-  Processor,
-  RateLimit,
-  Resources,
+import {
+  type BatchingPolicyConfig,
+  type Builder,
+  type Cache,
+  type ComponentContext,
+  FieldError,
+  type Input,
+  type Output,
+  type ParsedComponent,
+  type Processor,
+  type RateLimit,
+  type Resources,
 } from './component.ts'
 import { onAbort } from './components/io/channel.ts'
 import { type Environment, findPlugin } from './environment.ts'
@@ -46,6 +48,7 @@ export function createBuilder(
 ): Built {
   const built = new Map<string, unknown>()
   const closers: (() => Promise<void>)[] = []
+  const lifetime = new AbortController()
 
   const byLabel = (list: ParsedComponent[] | undefined) => new Map((list ?? []).map((c) => [c.label, c]))
   const declared = {
@@ -67,10 +70,17 @@ export function createBuilder(
       metrics,
       resources,
       build: builder,
+      signal: lifetime.signal,
     }
     try {
       return (await plugin.create(parsed.config, context)) as T
     } catch (err) {
+      // A FieldError names the field: the whole config path leads to it.
+      if (err instanceof FieldError) {
+        throw new Error(`${parsed.path}.${err.field}: ${err.message.slice(err.field.length + 2)}`, {
+          cause: err,
+        })
+      }
       throw new Error(`${parsed.path}: ${(err as Error).message}`, { cause: err })
     }
   }
@@ -96,19 +106,21 @@ export function createBuilder(
 
   const sinkOf = async (parsed: ParsedComponent): Promise<Sink> => {
     const output = await create<Output>('output', parsed)
-    const config = (parsed.config ?? {}) as { max_in_flight?: number; batching?: BatchPolicy }
+    // TODO(kit migration): outputs not yet written on the kit still carry these only in config.
+    const legacy = (parsed.config ?? {}) as { max_in_flight?: number; batching?: BatchingPolicyConfig }
+    const policy = output.batching ?? legacy.batching
     let batching: BatchPolicy | undefined
-    if (config.batching !== undefined) {
-      const batchProcessors = (config.batching as { processors?: ParsedComponent[] }).processors
+    if (policy !== undefined) {
+      const batchProcessors = policy.processors
       batching = {
-        ...config.batching,
+        ...policy,
         processors: batchProcessors === undefined ? [] : await builder.processors(batchProcessors),
       }
     }
     const sink = outputSink({
       output,
       name: parsed.label !== '' ? parsed.label : parsed.type,
-      maxInFlight: output.maxInFlight ?? config.max_in_flight ?? defaultMaxInFlight,
+      maxInFlight: output.maxInFlight ?? legacy.max_in_flight ?? defaultMaxInFlight,
       processors: await builder.processors(parsed.processors),
       ...(batching === undefined ? {} : { batching }),
       logger: logger.child({ label: parsed.label, path: parsed.path }),
@@ -171,6 +183,7 @@ export function createBuilder(
     resources,
     sinkOf: (p) => whenReady().then(() => sinkOf(p)),
     async close() {
+      lifetime.abort()
       await Promise.allSettled(closers.map((c) => c()))
     },
   }

@@ -38,6 +38,87 @@ export class NotConnected extends Error {
   }
 }
 
+/**
+ * Thrown by an output's `write` when only some messages of the batch failed: the others were
+ * delivered and must not be sent again. The runtime narrows it to each transaction the batch
+ * came from, so only the transactions (and, where it can tell, the messages) that failed are
+ * nacked and retried.
+ */
+export class BatchError extends Error {
+  /** the failed messages (the very objects the output was given) and why each failed */
+  readonly failures: ReadonlyMap<Message, Error>
+  constructor(batch: Batch, failures: Iterable<readonly [index: number, error: Error]>, message?: string) {
+    const byMessage = new Map<Message, Error>()
+    for (const [index, error] of failures) {
+      const m = batch[index]
+      if (m === undefined)
+        throw new RangeError(`BatchError: index ${index} is outside a batch of ${batch.length}`)
+      byMessage.set(m, error)
+    }
+    const first = byMessage.values().next().value
+    super(
+      message ??
+        `${byMessage.size} of ${batch.length} messages failed${first === undefined ? '' : `: ${first.message}`}`,
+    )
+    this.name = 'BatchError'
+    this.failures = byMessage
+  }
+
+  /**
+   * This error divided over the batches its messages came from: per part, the error of its failed
+   * messages, or undefined when all of them were delivered. Null when some failed message is in
+   * none of the parts (a processor replaced the messages): then nobody can tell who succeeded,
+   * and every part must take the whole error.
+   */
+  splitOver(parts: readonly Batch[]): (BatchError | undefined)[] | null {
+    let found = 0
+    const out = parts.map((part) => {
+      const indexes: [number, Error][] = []
+      for (let i = 0; i < part.length; i++) {
+        const e = this.failures.get(part[i]!)
+        if (e !== undefined) indexes.push([i, e])
+      }
+      found += indexes.length
+      return indexes.length === 0 ? undefined : new BatchError(part, indexes)
+    })
+    return found === this.failures.size ? out : null
+  }
+}
+
+/**
+ * Two failures of one transaction as one: the failed messages of both when both name them, else
+ * a failure of the whole (keeping only the first BatchError would lose the other's messages).
+ */
+export function combineErrors(a: Error | undefined, b: Error | undefined): Error | undefined {
+  if (a === undefined) return b
+  if (b === undefined || a === b) return a
+  if (a instanceof BatchError && b instanceof BatchError) {
+    const failures = new Map(a.failures)
+    for (const [m, e] of b.failures) failures.set(m, e)
+    const batch = [...failures.keys()]
+    return new BatchError(
+      batch,
+      batch.map((m, i) => [i, failures.get(m)!] as const),
+      `${a.message}; ${b.message}`,
+    )
+  }
+  return a instanceof BatchError ? new Error(b.message, { cause: b }) : a
+}
+
+/**
+ * A config value the component cannot work with (a malformed URL, two fields that exclude each
+ * other): the stream fails to start, and the error names the field's config path.
+ */
+export class FieldError extends Error {
+  /** the field's path inside the component's config: `url`, `tls.root_cas_file`, `headers.X-Id` */
+  readonly field: string
+  constructor(field: string, message: string, options?: ErrorOptions) {
+    super(`${field}: ${message}`, options)
+    this.name = 'FieldError'
+    this.field = field
+  }
+}
+
 export interface Input {
   connect(signal: AbortSignal): Promise<void>
   /** Waits for the next batch; throws EndOfInput when done, NotConnected when the link broke. */
@@ -52,6 +133,18 @@ export interface Output {
   close(): Promise<void>
   /** how many writes may be outstanding at once (Bento's max_in_flight) */
   readonly maxInFlight?: number
+  /** the output's `batching` policy: the runtime groups messages by it before `write` */
+  readonly batching?: BatchingPolicyConfig
+}
+
+/** A `batching` block as parsed (its `processors` not built yet). */
+export interface BatchingPolicyConfig {
+  count: number
+  byte_size: number
+  period: string
+  jitter?: number
+  check: string
+  processors?: ParsedComponent[]
 }
 
 /** Turns a batch into zero or more batches; flags failed messages with `message.error` instead of throwing. */
@@ -113,6 +206,8 @@ export interface ComponentContext {
   resources: Resources
   /** builds nested components (processors of a `catch`, outputs of a `broker`, …) */
   build: Builder
+  /** aborted when the component's stream (or the program holding the resources) shuts down */
+  signal: AbortSignal
 }
 
 export interface Resources {

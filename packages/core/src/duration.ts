@@ -35,3 +35,25 @@ export function parseDuration(text: string): number {
   }
   return sign * total
 }
+
+/** A duration the way Go prints it (`time.Duration.String`): "1m30s", "500ms", "2h0m0s". */
+export function goDuration(ms: number): string {
+  if (ms === 0) return '0s'
+  const sign = ms < 0 ? '-' : ''
+  let rest = Math.abs(ms)
+  if (rest < 1000) {
+    if (rest >= 1) return `${sign}${trim(rest)}ms`
+    if (rest >= 0.001) return `${sign}${trim(rest * 1000)}µs`
+    return `${sign}${Math.round(rest * 1e6)}ns`
+  }
+  const hours = Math.floor(rest / 3_600_000)
+  rest -= hours * 3_600_000
+  const minutes = Math.floor(rest / 60_000)
+  rest -= minutes * 60_000
+  const seconds = `${trim(rest / 1000)}s`
+  if (hours > 0) return `${sign}${hours}h${minutes}m${seconds}`
+  if (minutes > 0) return `${sign}${minutes}m${seconds}`
+  return `${sign}${seconds}`
+}
+
+const trim = (n: number): string => String(Number(n.toFixed(9)))

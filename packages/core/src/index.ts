@@ -12,7 +12,16 @@ export type {
   RateLimit,
   Resources,
 } from './component.ts'
-export { EndOfInput, InputDraining, KeyExists, KeyNotFound, NotConnected } from './component.ts'
+export {
+  BatchError,
+  combineErrors,
+  EndOfInput,
+  FieldError,
+  InputDraining,
+  KeyExists,
+  KeyNotFound,
+  NotConnected,
+} from './component.ts'
 export {
   ConfigError,
   type ConfigProblem,
@@ -49,10 +58,13 @@ export { batchingField, type Sink } from './sink.ts'
 export {
   type ComponentKind,
   type ComponentSpec,
+  type ConfigOf,
   componentSchema,
   defaultsOf,
   type FieldSpec,
   field,
+  type ParsedComponentValue,
+  type ValueOf,
 } from './spec.ts'
 export { standardEnvironment, standardPlugins } from './standard.ts'
 export { runStream } from './stream.ts'

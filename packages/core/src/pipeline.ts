@@ -1,4 +1,4 @@
-import type { Processor } from './component.ts'
+import { combineErrors, type Processor } from './component.ts'
 import type { Batch } from './message.ts'
 
 /**
@@ -60,7 +60,7 @@ export function ackAfterAll(count: number, ack: (error?: Error) => void): (error
   if (count === 0) ack()
   return (error) => {
     if (remaining === 0) throw new Error('a derived batch was settled twice')
-    if (error !== undefined && firstError === undefined) firstError = error
+    if (error !== undefined) firstError = combineErrors(firstError, error)
     if (--remaining === 0) ack(firstError)
   }
 }

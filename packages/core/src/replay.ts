@@ -1,10 +1,11 @@
-import { type AckFn, EndOfInput, type Input, InputDraining } from './component.ts'
+import { type AckFn, BatchError, EndOfInput, type Input, InputDraining } from './component.ts'
 import { backoffDelays, isAbort, pause } from './concurrency.ts'
 import type { Batch } from './message.ts'
 
 type Read = Awaited<ReturnType<Input['read']>>
 
 interface Outstanding {
+  /** what is still to deliver, as read (copies are handed out) */
   batch: Batch
   ack: AckFn
   attempts: number
@@ -43,13 +44,18 @@ export function autoReplayNacks(input: Input, enabled = true): Input {
     waiters.clear()
   }
   const wrapAck =
-    (entry: Outstanding): AckFn =>
+    (entry: Outstanding, handedOut: Batch): AckFn =>
     async (error) => {
       if (error === undefined) {
         outstanding--
         notify()
         return entry.ack()
       }
+      // Part of the batch was delivered: only the rest is replayed (when the output's error says
+      // which messages of what we handed out failed; otherwise all of it).
+      const parts = error instanceof BatchError ? error.splitOver([handedOut]) : null
+      const failed = parts?.[0]
+      if (failed !== undefined) entry.batch = entry.batch.filter((_, i) => failed.failures.has(handedOut[i]!))
       entry.attempts++
       replays.push(entry)
       notify()
@@ -92,7 +98,8 @@ export function autoReplayNacks(input: Input, enabled = true): Input {
           }
           drainingSaid = false
           // Each replay hands out copies so a processor's changes do not leak into the next try.
-          return { batch: entry.batch.map((m) => m.copy()), ack: wrapAck(entry) }
+          const batch = entry.batch.map((m) => m.copy())
+          return { batch, ack: wrapAck(entry, batch) }
         }
         if (ended) {
           if (outstanding === 0) throw new EndOfInput()
@@ -127,7 +134,7 @@ export function autoReplayNacks(input: Input, enabled = true): Input {
         const read = result.read!
         outstanding++
         const fresh: Outstanding = { batch: read.batch.map((m) => m.copy()), ack: read.ack, attempts: 0 }
-        return { batch: read.batch, ack: wrapAck(fresh) }
+        return { batch: read.batch, ack: wrapAck(fresh, read.batch) }
       }
     },
   }

@@ -1,12 +1,11 @@
 import { parse as parseMapping } from '@bento-ts/bloblang'
-import { NotConnected, type Output, type Processor } from './component.ts'
+import { BatchError, combineErrors, NotConnected, type Output, type Processor } from './component.ts'
 import { backoffDelays, isAbort, Pending, pause, Slots } from './concurrency.ts'
 import { parseDuration } from './duration.ts'
 import type { Logger } from './logger.ts'
 import type { Batch, Message } from './message.ts'
 import type { Metrics } from './metrics.ts'
 import { runProcessors } from './pipeline.ts'
-import { field } from './spec.ts'
 
 export type Settle = (error?: Error) => void
 
@@ -26,22 +25,7 @@ export interface Sink {
   close(): Promise<void>
 }
 
-export const batchingFields = [
-  field.int('count', { default: 0, description: 'flush after this many messages (0: off)' }),
-  field.int('byte_size', { default: 0, description: 'flush after this many payload bytes (0: off)' }),
-  field.string('period', {
-    default: '',
-    description: 'flush after this long since the first message (empty: off)',
-  }),
-  field.float('jitter', { default: 0, advanced: true }),
-  field.bloblang('check', { default: '', description: 'flush when this query is true for a message' }),
-  field.array('processors', 'processor', { optional: true, description: 'run on each flushed batch' }),
-]
-
-export const batchingField = field.object('batching', batchingFields, {
-  default: { count: 0, byte_size: 0, period: '', jitter: 0, check: '' },
-  description: 'Groups messages into batches before they are sent.',
-})
+export { batchingField, batchingPolicyFields as batchingFields } from './kit/fields.ts'
 
 export interface BatchPolicy {
   count: number
@@ -214,6 +198,8 @@ export function outputSink(o: OutputSinkOptions): Sink {
   const check = policy.check === '' ? undefined : parseMapping(policy.check)
   let pending: Message[] = []
   let settles: Settle[] = []
+  /** where each transaction's messages start in `pending` */
+  let settleStarts: number[] = []
   let pendingBytes = 0
   let timer: NodeJS.Timeout | undefined
 
@@ -232,12 +218,22 @@ export function outputSink(o: OutputSinkOptions): Sink {
     createdBy[mechanism].inc()
     const batch = pending
     const waiting = settles
+    const starts = settleStarts
     pending = []
     settles = []
+    settleStarts = []
     pendingBytes = 0
     const settleAll: Settle = (error) => {
-      for (const s of waiting) s(error)
+      // A partly written batch: each transaction learns only of its own failed messages, and
+      // one whose messages were all delivered succeeds (possible while the messages are the
+      // ones that were written, i.e. no batch processors replaced them).
+      const parts =
+        error instanceof BatchError && batch === written
+          ? error.splitOver(waiting.map((_, k) => batch.slice(starts[k], starts[k + 1])))
+          : null
+      for (let k = 0; k < waiting.length; k++) waiting[k]!(parts === null ? error : parts[k])
     }
+    let written: Batch = batch
     if (policy.processors !== undefined && policy.processors.length > 0) {
       let flushed: Batch[]
       try {
@@ -248,6 +244,7 @@ export function outputSink(o: OutputSinkOptions): Sink {
       }
       const merged = flushed.flat()
       if (merged.length === 0) return settleAll()
+      written = merged
       return dispatch(merged, settleAll)
     }
     return dispatch(batch, settleAll)
@@ -274,13 +271,14 @@ export function outputSink(o: OutputSinkOptions): Sink {
       let firstError: Error | undefined
       let flushedAll = false
       const partSettle: Settle = (error) => {
-        if (error !== undefined && firstError === undefined) firstError = error
+        if (error !== undefined) firstError = combineErrors(firstError, error)
         if (--parts === 0 && flushedAll) settle(firstError)
       }
       for (const message of batch) {
         if (pending.length === 0 || settles.at(-1) !== partSettle) {
           parts++
           settles.push(partSettle)
+          settleStarts.push(pending.length)
         }
         pending.push(message)
         pendingBytes += message.bytes().length

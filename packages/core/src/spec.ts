@@ -15,8 +15,19 @@ export type FieldType =
   | 'bloblang'
   | ComponentKind
 
-export interface FieldSpec {
-  name: string
+/** Whether a parsed config always holds a field (it has a default, or is required) or may lack it. */
+export type Presence = 'always' | 'maybe'
+
+declare const valueType: unique symbol
+declare const presence: unique symbol
+
+/**
+ * One field of a component's config. The type parameters exist only for TypeScript: a spec built
+ * with the `field` constructors carries its field's name, value type and presence, so
+ * `ConfigOf<typeof fields>` is the parsed config's type and a factory never takes `any`.
+ */
+export interface FieldSpec<N extends string = string, T = unknown, P extends Presence = Presence> {
+  name: N
   type: FieldType
   description?: string
   /** present: the field may be omitted and takes this value */
@@ -36,6 +47,8 @@ export interface FieldSpec {
   /** element type of an array or map that is not an object */
   items?: FieldType
   examples?: readonly unknown[]
+  readonly [valueType]?: T
+  readonly [presence]?: P
 }
 
 export type ComponentKind = 'input' | 'output' | 'processor' | 'cache' | 'rate_limit' | 'buffer'
@@ -55,49 +68,143 @@ export interface ComponentSpec {
   categories?: readonly string[]
 }
 
-type FieldOptions = Omit<FieldSpec, 'name' | 'type'>
+/** The value a parsed config holds for one field. */
+export type ValueOf<F> = F extends FieldSpec<string, infer T, Presence> ? T : never
 
-function make(type: FieldType) {
-  return (name: string, options: FieldOptions = {}): FieldSpec => ({ name, type, ...options })
+type Simplify<T> = { [K in keyof T]: T[K] } & {}
+
+/** The parsed config of a list of fields: defaults applied, optional fields possibly absent. */
+export type ConfigOf<F extends readonly FieldSpec[]> = Simplify<
+  {
+    [K in F[number] as K extends FieldSpec<infer N, unknown, 'always'> ? N : never]: ValueOf<K>
+  } & {
+    [K in F[number] as K extends FieldSpec<infer N, unknown, 'maybe'> ? N : never]?: ValueOf<K>
+  }
+>
+
+export type FieldOptions = Omit<FieldSpec, 'name' | 'type' | typeof valueType | typeof presence>
+
+/** `optional: true` without a default: the parsed config may lack the field. */
+export type PresenceOf<O> = O extends { default: infer D }
+  ? [D] extends [undefined]
+    ? O extends { optional: true }
+      ? 'maybe'
+      : 'always'
+    : 'always'
+  : O extends { optional: true }
+    ? 'maybe'
+    : 'always'
+
+/** The parsed value of a component-typed field (processors, inputs, outputs, …). */
+export interface ParsedComponentValue {
+  type: string
+  label: string
+  config: unknown
+  processors: ParsedComponentValue[]
+  path: string
 }
 
-/** Terse constructors: `field.string('url', { description: '…' })`. */
+type ItemValue<I extends FieldType> = I extends 'string' | 'duration' | 'bloblang'
+  ? string
+  : I extends 'int' | 'float'
+    ? number
+    : I extends 'bool'
+      ? boolean
+      : I extends ComponentKind
+        ? ParsedComponentValue
+        : unknown
+
+/** no options given (`{}` to the type checker) */
+type NoOptions = Record<never, never>
+
+type Options<S extends string> = Omit<FieldOptions, 'options'> & { options?: readonly S[] }
+
+function make<T>(type: FieldType) {
+  return <const N extends string, const O extends FieldOptions = NoOptions>(
+    name: N,
+    options?: O,
+  ): FieldSpec<N, T, PresenceOf<O>> => ({ name, type, ...options }) as FieldSpec<N, T, PresenceOf<O>>
+}
+
+function stringField(type: 'string' | 'bloblang' | 'duration', interpolated = false) {
+  return <const N extends string, const S extends string = string, const O extends Options<S> = NoOptions>(
+    name: N,
+    options?: O & { options?: readonly S[] },
+  ): FieldSpec<N, string extends S ? string : S, PresenceOf<O>> =>
+    (interpolated ? { name, type, interpolated: true, ...options } : { name, type, ...options }) as FieldSpec<
+      N,
+      string extends S ? string : S,
+      PresenceOf<O>
+    >
+}
+
+function componentField<K extends ComponentKind>(kind: K) {
+  return <const N extends string, const O extends FieldOptions = NoOptions>(
+    name: N,
+    options?: O,
+  ): FieldSpec<N, ParsedComponentValue, PresenceOf<O>> =>
+    ({ name, type: kind, ...options }) as FieldSpec<N, ParsedComponentValue, PresenceOf<O>>
+}
+
+function collection<C extends 'array' | 'map'>(type: C) {
+  return <
+    const N extends string,
+    const I extends FieldType | readonly FieldSpec[],
+    const O extends FieldOptions = NoOptions,
+  >(
+    name: N,
+    items: I,
+    options?: O,
+  ): FieldSpec<N, CollectionOf<C, I>, PresenceOf<O>> =>
+    (typeof items === 'string'
+      ? { name, type, items, ...options }
+      : { name, type, fields: items, ...options }) as unknown as FieldSpec<
+      N,
+      CollectionOf<C, I>,
+      PresenceOf<O>
+    >
+}
+
+type Element<I> = I extends FieldType ? ItemValue<I> : I extends readonly FieldSpec[] ? ConfigOf<I> : never
+type CollectionOf<C extends 'array' | 'map', I> = C extends 'array'
+  ? Element<I>[]
+  : Record<string, Element<I>>
+
+/**
+ * Terse constructors: `field.string('url', { description: '…' })`. Each returns a plain field
+ * spec whose TypeScript type knows the parsed value (`field.int` → number, `field.string` with
+ * `options` → the union of them, `field.object` → its fields' config).
+ */
 export const field = {
-  string: make('string'),
-  int: make('int'),
-  float: make('float'),
-  bool: make('bool'),
-  duration: make('duration'),
-  any: make('any'),
-  bloblang: make('bloblang'),
-  input: make('input'),
-  output: make('output'),
-  processor: make('processor'),
-  component: (kind: ComponentKind, name: string, options: FieldOptions = {}): FieldSpec => ({
-    name,
-    type: kind,
-    ...options,
-  }),
-  interpolated: (name: string, options: FieldOptions = {}): FieldSpec => ({
-    name,
-    type: 'string',
-    interpolated: true,
-    ...options,
-  }),
-  object: (name: string, fields: readonly FieldSpec[], options: FieldOptions = {}): FieldSpec => ({
-    name,
-    type: 'object',
-    fields,
-    ...options,
-  }),
-  array: (name: string, items: FieldType | readonly FieldSpec[], options: FieldOptions = {}): FieldSpec =>
-    typeof items === 'string'
-      ? { name, type: 'array', items, ...options }
-      : { name, type: 'array', fields: items, ...options },
-  map: (name: string, items: FieldType | readonly FieldSpec[], options: FieldOptions = {}): FieldSpec =>
-    typeof items === 'string'
-      ? { name, type: 'map', items, ...options }
-      : { name, type: 'map', fields: items, ...options },
+  string: stringField('string'),
+  int: make<number>('int'),
+  float: make<number>('float'),
+  bool: make<boolean>('bool'),
+  /** a Go duration string (`500ms`, `1m30s`): read it with `parseDuration` */
+  duration: stringField('duration'),
+  any: make<unknown>('any'),
+  bloblang: stringField('bloblang'),
+  input: componentField('input'),
+  output: componentField('output'),
+  processor: componentField('processor'),
+  component: <K extends ComponentKind, const N extends string, const O extends FieldOptions = NoOptions>(
+    kind: K,
+    name: N,
+    options?: O,
+  ): FieldSpec<N, ParsedComponentValue, PresenceOf<O>> => componentField(kind)(name, options),
+  interpolated: stringField('string', true),
+  object: <
+    const N extends string,
+    const F extends readonly FieldSpec[],
+    const O extends FieldOptions = NoOptions,
+  >(
+    name: N,
+    fields: F,
+    options?: O,
+  ): FieldSpec<N, ConfigOf<F>, PresenceOf<O>> =>
+    ({ name, type: 'object', fields, ...options }) as FieldSpec<N, ConfigOf<F>, PresenceOf<O>>,
+  array: collection('array'),
+  map: collection('map'),
 }
 
 /** Whether leaving the field out of a config is an error. */

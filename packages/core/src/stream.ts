@@ -1,5 +1,6 @@
 import {
   type AckFn,
+  BatchError,
   EndOfInput,
   type Input,
   InputDraining,
@@ -80,7 +81,7 @@ export function runStream(parts: StreamParts): RunningStream {
     const pushAll = (out: Batch[]): Promise<void> | undefined => {
       const settle = ackAfterAll(out.length, (error) => {
         inputLatency.observe(Math.round((performance.now() - started) * 1e6))
-        ackOnce(error)
+        ackOnce(error instanceof BatchError ? asReadFailure(error, batch, out) : error)
       })
       for (let i = 0; i < out.length; i++) {
         const taken = parts.sink.push(out[i]!, settle)
@@ -216,6 +217,26 @@ export function runStream(parts: StreamParts): RunningStream {
       return stopped
     },
   }
+}
+
+/**
+ * A partial failure of what processors made from a batch, said of the batch as read: message i
+ * failed when what processing made of it at position i did (processors that kept one batch of
+ * the same length). Where that cannot be told, the error stays as it is: the input finds none of
+ * its messages in it and treats the whole batch as failed.
+ */
+function asReadFailure(error: BatchError, read: Batch, out: Batch[]): Error {
+  const made = out[0]
+  if (out.length !== 1 || made === undefined || made === read || made.length !== read.length) return error
+  const parts = error.splitOver([made])
+  const failed = parts?.[0]
+  if (failed === undefined) return error
+  const indexes: [number, Error][] = []
+  for (let i = 0; i < made.length; i++) {
+    const e = failed.failures.get(made[i]!)
+    if (e !== undefined) indexes.push([i, e])
+  }
+  return new BatchError(read, indexes, error.message)
 }
 
 export type { Processor }

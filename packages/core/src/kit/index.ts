@@ -7,7 +7,6 @@ export {
   Channel,
   ChannelClosed,
   exponentialBackoff,
-  goDuration,
   onAbort,
 } from '../components/io/channel.ts'
 export {
@@ -27,8 +26,29 @@ export {
 } from '../components/io/scanner.ts'
 export { BatchView, Interpolated, interpolated, toInput, wrapError } from '../components/processors/util.ts'
 export { isAbort, Pending, pause, Slots } from '../concurrency.ts'
+export { goDuration } from '../duration.ts'
 export { type BatchPolicy, batchingFields, policyEnabled } from '../sink.ts'
 export { type BatchingConfig, withInputBatching } from './batching.ts'
+export { type CacheDriver, cacheSkeleton } from './cache.ts'
+export { addLazyPackage, type Catalog, type ComponentPackage, catalogOf } from './catalog.ts'
+export {
+  type Component,
+  type Declaration,
+  defineCache,
+  defineInput,
+  defineOutput,
+  defineProcessor,
+  defineRateLimit,
+} from './declare.ts'
+export { autoReplayNacksField, batchingField, batchingPolicyFields, maxInFlightField } from './fields.ts'
+export {
+  type InputDriver,
+  type InputRead,
+  type InputRuntimeConfig,
+  inputSkeleton,
+  perMessageAck,
+} from './input.ts'
+export { type FieldInterpolation, interpolation, interpolationMap } from './interpolation.ts'
 export {
   type MetadataFilter,
   type MetadataIncludeConfig,
@@ -38,4 +58,5 @@ export {
   metadataIncludeFilter,
   metadataStrings,
 } from './metadata.ts'
+export { type OutputDriver, type OutputRuntimeConfig, outputSkeleton } from './output.ts'
 export { type TlsConfig, tlsField, tlsOptions } from './tls.ts'

@@ -1,6 +1,6 @@
 // Which metadata keys an output carries to its destination (headers, attributes, properties).
 import type { Message } from '../message.ts'
-import { type FieldSpec, field } from '../spec.ts'
+import { field } from '../spec.ts'
 
 export interface MetadataIncludeConfig {
   include_prefixes: string[]
@@ -8,9 +8,7 @@ export interface MetadataIncludeConfig {
 }
 
 /** Bento's `metadata` object of outputs that send only the keys asked for (nothing by default). */
-export const metadataIncludeField = (
-  description = 'Specify criteria for which metadata values are sent.',
-): FieldSpec =>
+export const metadataIncludeField = (description = 'Specify criteria for which metadata values are sent.') =>
   field.object(
     'metadata',
     [
@@ -28,9 +26,7 @@ export const metadataIncludeField = (
   )
 
 /** Bento's older `metadata.exclude_prefixes` form (kafka, redis_streams): everything except these. */
-export const metadataExcludeField = (
-  description = 'Specify criteria for which metadata values are sent.',
-): FieldSpec =>
+export const metadataExcludeField = (description = 'Specify criteria for which metadata values are sent.') =>
   field.object(
     'metadata',
     [

@@ -2,7 +2,7 @@
 // options. Certificates come inline or from files; keys and passwords are secrets.
 import { readFileSync } from 'node:fs'
 import type { ConnectionOptions } from 'node:tls'
-import { type FieldSpec, field } from '../spec.ts'
+import { field } from '../spec.ts'
 
 export interface TlsConfig {
   enabled: boolean
@@ -26,7 +26,7 @@ const clientCertFields = [
 ]
 
 /** The `tls` field as Bento declares it (disabled by default). */
-export const tlsField: FieldSpec = field.object(
+export const tlsField = field.object(
   'tls',
   [
     field.bool('enabled', { default: false, description: 'Whether custom TLS settings are enabled.' }),

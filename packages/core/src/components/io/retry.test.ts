@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest'
+import { goDuration } from '../../duration.ts'
 import { silentLogger } from '../../logger.ts'
 import { Message } from '../../message.ts'
-import { exponentialBackoff, goDuration } from './channel.ts'
+import { exponentialBackoff } from './channel.ts'
 import { backoffFromConfig, RetryingOutput, retryOutputPlugin } from './retry.ts'
 import { child, fakeContext, never, recordingOutput } from './testkit.ts'
 

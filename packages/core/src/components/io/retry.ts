@@ -3,16 +3,11 @@ import { isAbort, pause } from '../../concurrency.ts'
 import { parseDuration } from '../../duration.ts'
 import type { Logger } from '../../logger.ts'
 import type { Batch } from '../../message.ts'
-import { type FieldSpec, field } from '../../spec.ts'
+import { field } from '../../spec.ts'
 import { abortable, exponentialBackoff, onAbort } from './channel.ts'
 
 /** Bento's common `max_retries` and `backoff.*` fields with the given defaults. */
-export function retryBackoffFields(
-  maxRetries: number,
-  initial: string,
-  max: string,
-  elapsed: string,
-): FieldSpec[] {
+export function retryBackoffFields(maxRetries: number, initial: string, max: string, elapsed: string) {
   return [
     field.int('max_retries', {
       default: maxRetries,
@@ -43,7 +38,7 @@ export function retryBackoffFields(
         description: 'Control time intervals between retry attempts.',
       },
     ),
-  ]
+  ] as const
 }
 
 export interface RetryBackoffConfig {

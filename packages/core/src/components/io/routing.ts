@@ -4,11 +4,10 @@ import { toInput } from '../processors/util.ts'
 import { type Executor, parse } from '@bento-ts/bloblang'
 import type { ComponentContext, Output, ParsedComponent, Plugin } from '../../component.ts'
 import { isAbort } from '../../concurrency.ts'
-import { parseDuration } from '../../duration.ts'
+import { goDuration, parseDuration } from '../../duration.ts'
 import type { Logger } from '../../logger.ts'
 import type { Batch, Message } from '../../message.ts'
 import { field } from '../../spec.ts'
-import { goDuration } from './channel.ts'
 import { indefiniteBackoff, RetryingOutput } from './retry.ts'
 
 // ---------------------------------------------------------------------------------------------

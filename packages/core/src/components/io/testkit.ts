@@ -84,7 +84,15 @@ export function fakeContext(
     output: missing('output'),
     hasCache: () => false,
   }
-  return { label: 'test', path: 'test', logger: silentLogger, metrics: createMetrics(), resources, build }
+  return {
+    label: 'test',
+    path: 'test',
+    logger: silentLogger,
+    metrics: createMetrics(),
+    resources,
+    build,
+    signal: new AbortController().signal,
+  }
 }
 
 /** A parsed child component naming a test double. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { goDuration } from './loops.ts'
+import { goDuration } from '../../duration.ts'
 import { batchOf, buildProcessor, run, texts } from './testkit.ts'
 
 describe('while', () => {

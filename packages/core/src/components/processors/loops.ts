@@ -2,9 +2,10 @@
 
 import { type Executor, parse } from '@bento-ts/bloblang'
 import type { ParsedComponent, Plugin } from '../../component.ts'
-import { parseDuration } from '../../duration.ts'
+import { goDuration, parseDuration } from '../../duration.ts'
 import type { Batch, Message } from '../../message.ts'
 import { field } from '../../spec.ts'
+import { exponentialBackoff } from '../io/channel.ts'
 import { BatchView, closeAll, errorOf, queryBool, runAll, sleepFor, wrapError } from './util.ts'
 
 interface WhileConfig {
@@ -94,37 +95,6 @@ interface RetryConfig {
   max_retries: number
 }
 
-/** A Go duration string for a number of milliseconds: 0s, 250ms, 1.5s, 1m30s. */
-export function goDuration(ms: number): string {
-  if (ms === 0) return '0s'
-  const sign = ms < 0 ? '-' : ''
-  let rest = Math.abs(ms)
-  if (rest < 1000) return `${sign}${Number(rest.toFixed(6))}ms`
-  const h = Math.floor(rest / 3_600_000)
-  rest -= h * 3_600_000
-  const m = Math.floor(rest / 60_000)
-  rest -= m * 60_000
-  const s = Number((rest / 1000).toFixed(9))
-  return `${sign}${h > 0 ? `${h}h` : ''}${h > 0 || m > 0 ? `${m}m` : ''}${s}s`
-}
-
-/** cenkalti/backoff's ExponentialBackOff with Bento's settings: ×1.5, ±50% jitter. */
-function exponentialBackoff(
-  initialMs: number,
-  maxMs: number,
-  maxElapsedMs: number,
-): () => number | undefined {
-  const started = Date.now()
-  let current = initialMs
-  return () => {
-    if (maxElapsedMs > 0 && Date.now() - started > maxElapsedMs) return undefined
-    const delta = 0.5 * current
-    const next = current - delta + Math.random() * (2 * delta + 1)
-    current = current >= maxMs / 1.5 ? maxMs : current * 1.5
-    return next
-  }
-}
-
 export const retryProcessor: Plugin<'processor'> = {
   spec: {
     name: 'retry',
@@ -187,7 +157,7 @@ export const retryProcessor: Plugin<'processor'> = {
     const abort = new AbortController()
 
     const dispatch = async (message: Message): Promise<Message[]> => {
-      const next = exponentialBackoff(initialMs, maxMs, maxElapsedMs)
+      const next = exponentialBackoff({ initialMs, maxMs, maxElapsedMs, maxRetries: 0 })
       let retries = 0
       let waitedMs = 0
       message.error = undefined

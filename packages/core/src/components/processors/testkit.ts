@@ -97,6 +97,7 @@ export function testContext(resources: TestResources = {}): ComponentContext {
     path: 'test',
     logger: resources.logger ?? silentLogger,
     metrics: createMetrics(),
+    signal: new AbortController().signal,
     resources: res,
     build: {
       input: () => Promise.reject(new Error('no inputs in processor tests')),
