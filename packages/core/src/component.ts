@@ -10,11 +10,27 @@ import type { ComponentKind, ComponentSpec } from './spec.ts'
  */
 export type AckFn = (error?: Error) => Promise<void>
 
+/**
+ * The runtime's errors are recognised by a global brand, not by their class alone: a program
+ * that ends up with two copies of @bento-ts/core (a connector resolved against another version)
+ * still tells a NotConnected from any other error, so `instanceof` never fails silently.
+ */
+const errorBrand = Symbol.for('@bento-ts/core:error')
+const brand = (error: Error, name: string): void => {
+  Object.defineProperty(error, errorBrand, { value: name })
+}
+const isBranded = (value: unknown, name: string): boolean =>
+  typeof value === 'object' && value !== null && (value as { [errorBrand]?: string })[errorBrand] === name
+
 /** Thrown by `Input.read` when the input has nothing more to give (a finished file, stdin closed). */
 export class EndOfInput extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isBranded(value, 'EndOfInput')
+  }
   constructor() {
     super('end of input')
     this.name = 'EndOfInput'
+    brand(this, 'EndOfInput')
   }
 }
 
@@ -24,17 +40,25 @@ export class EndOfInput extends Error {
  * ends. Reading again waits for those deliveries.
  */
 export class InputDraining extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isBranded(value, 'InputDraining')
+  }
   constructor() {
     super('input ended; waiting for deliveries under way')
     this.name = 'InputDraining'
+    brand(this, 'InputDraining')
   }
 }
 
 /** Thrown by `connect`/`read`/`write` when the connection dropped; the runtime reconnects with backoff. */
 export class NotConnected extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isBranded(value, 'NotConnected')
+  }
   constructor(message = 'not connected') {
     super(message)
     this.name = 'NotConnected'
+    brand(this, 'NotConnected')
   }
 }
 
@@ -45,6 +69,9 @@ export class NotConnected extends Error {
  * nacked and retried.
  */
 export class BatchError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isBranded(value, 'BatchError')
+  }
   /** the failed messages (the very objects the output was given) and why each failed */
   readonly failures: ReadonlyMap<Message, Error>
   constructor(batch: Batch, failures: Iterable<readonly [index: number, error: Error]>, message?: string) {
@@ -61,6 +88,7 @@ export class BatchError extends Error {
         `${byMessage.size} of ${batch.length} messages failed${first === undefined ? '' : `: ${first.message}`}`,
     )
     this.name = 'BatchError'
+    brand(this, 'BatchError')
     this.failures = byMessage
   }
 
@@ -110,11 +138,15 @@ export function combineErrors(a: Error | undefined, b: Error | undefined): Error
  * other): the stream fails to start, and the error names the field's config path.
  */
 export class FieldError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isBranded(value, 'FieldError')
+  }
   /** the field's path inside the component's config: `url`, `tls.root_cas_file`, `headers.X-Id` */
   readonly field: string
   constructor(field: string, message: string, options?: ErrorOptions) {
     super(`${field}: ${message}`, options)
     this.name = 'FieldError'
+    brand(this, 'FieldError')
     this.field = field
   }
 }
@@ -154,16 +186,24 @@ export interface Processor {
 }
 
 export class KeyExists extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isBranded(value, 'KeyExists')
+  }
   constructor(key: string) {
     super(`key already exists: ${key}`)
     this.name = 'KeyExists'
+    brand(this, 'KeyExists')
   }
 }
 
 export class KeyNotFound extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isBranded(value, 'KeyNotFound')
+  }
   constructor(key: string) {
     super(`key does not exist: ${key}`)
     this.name = 'KeyNotFound'
+    brand(this, 'KeyNotFound')
   }
 }
 

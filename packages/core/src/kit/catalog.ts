@@ -11,7 +11,7 @@ export interface Catalog {
   components: readonly ComponentSpec[]
 }
 
-/** The catalog of a package's components (what `catalog.generated.ts` files hold). */
+/** The catalog of a package's components (what a package's generated `src/gen/catalog.ts` holds). */
 export function catalogOf(packageName: string, components: readonly Plugin[]): Catalog {
   return { package: packageName, components: components.map((c) => structuredClone(c.spec)) }
 }
