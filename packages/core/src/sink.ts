@@ -37,7 +37,7 @@ export interface BatchPolicy {
   processors?: Processor[]
 }
 
-export const policyEnabled = (p: BatchPolicy | undefined): p is BatchPolicy =>
+export const policyEnabled = <P extends Omit<BatchPolicy, 'processors'>>(p: P | undefined): p is P =>
   p !== undefined && (p.count > 1 || p.byte_size > 0 || p.period !== '' || p.check !== '')
 
 export interface OutputSinkOptions {

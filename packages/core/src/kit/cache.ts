@@ -6,12 +6,12 @@ import { type Cache, NotConnected } from '../component.ts'
 export interface CacheDriver<C> {
   connect(signal?: AbortSignal): Promise<C>
   /** throws KeyNotFound */
-  get(connection: C, key: string): Promise<Uint8Array>
-  set(connection: C, key: string, value: Uint8Array, ttlMs?: number): Promise<void>
+  get(connection: NoInfer<C>, key: string): Promise<Uint8Array>
+  set(connection: NoInfer<C>, key: string, value: Uint8Array, ttlMs?: number): Promise<void>
   /** throws KeyExists */
-  add(connection: C, key: string, value: Uint8Array, ttlMs?: number): Promise<void>
-  delete(connection: C, key: string): Promise<void>
-  disconnect(connection: C): Promise<void>
+  add(connection: NoInfer<C>, key: string, value: Uint8Array, ttlMs?: number): Promise<void>
+  delete(connection: NoInfer<C>, key: string): Promise<void>
+  disconnect(connection: NoInfer<C>): Promise<void>
 }
 
 export function cacheSkeleton<C>(driver: CacheDriver<C>, signal?: AbortSignal): Cache {

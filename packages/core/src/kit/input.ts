@@ -8,12 +8,12 @@ import {
   type ComponentContext,
   type Input,
   NotConnected,
-  type ParsedComponent,
+  type BatchingPolicyConfig,
 } from '../component.ts'
 import { batchedInput } from '../components/io/broker-input.ts'
 import type { Batch } from '../message.ts'
 import { autoReplayNacks } from '../replay.ts'
-import { type BatchPolicy, policyEnabled } from '../sink.ts'
+import { policyEnabled } from '../sink.ts'
 
 /**
  * What one read gives: a batch acknowledged as a whole, or a batch whose messages are
@@ -26,9 +26,9 @@ export interface InputDriver<C> {
   /** Opens a connection (throw NotConnected, or any error, when it cannot: the runtime retries). */
   connect(signal: AbortSignal): Promise<C>
   /** The next batch; throws EndOfInput when there is no more, NotConnected when the link broke. */
-  read(connection: C, signal: AbortSignal): Promise<InputRead>
+  read(connection: NoInfer<C>, signal: AbortSignal): Promise<InputRead>
   /** Closes a connection; acks of messages read over it may still arrive afterwards. */
-  disconnect(connection: C): Promise<void>
+  disconnect(connection: NoInfer<C>): Promise<void>
 }
 
 /** The fields of the input's config the skeleton applies, when the input declares them. */
@@ -36,7 +36,7 @@ export interface InputRuntimeConfig {
   auto_replay_nacks?: boolean
   /** the component's other fields (the skeleton ignores them) */
   readonly [field: string]: unknown
-  batching?: BatchPolicy & { processors?: ParsedComponent[] }
+  batching?: BatchingPolicyConfig
 }
 
 /** Acks each message of a batch with what concerns it: delivered ones without an error. */
@@ -102,5 +102,5 @@ export async function inputSkeleton<C>(
     config.auto_replay_nacks === undefined ? base : autoReplayNacks(base, config.auto_replay_nacks)
   if (!policyEnabled(config.batching)) return replayed
   const processors = await context.build.processors(config.batching.processors ?? [])
-  return batchedInput(replayed, config.batching, processors)
+  return batchedInput(replayed, { ...config.batching, processors }, processors)
 }

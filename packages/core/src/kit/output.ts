@@ -13,9 +13,9 @@ export interface OutputDriver<C> {
    * dropped, the runtime reconnects and writes the batch again), a BatchError when only some
    * messages failed (only those are retried), any other error to fail (nack) the whole batch.
    */
-  write(connection: C, batch: Batch, signal: AbortSignal): Promise<void>
+  write(connection: NoInfer<C>, batch: Batch, signal: AbortSignal): Promise<void>
   /** Closes a connection; called once per connection, after writes under way settled. */
-  disconnect(connection: C): Promise<void>
+  disconnect(connection: NoInfer<C>): Promise<void>
 }
 
 /** The fields of the output's config the runtime reads. */
