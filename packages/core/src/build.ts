@@ -15,7 +15,7 @@ import type { Logger } from './logger.ts'
 import type { Batch } from './message.ts'
 import type { Metrics } from './metrics.ts'
 import { type BatchPolicy, outputSink, type Sink } from './sink.ts'
-import type { ComponentKind } from './spec.ts'
+import { type ComponentKind, referencesOf } from './spec.ts'
 import { didYouMean } from './suggest.ts'
 
 export interface ResourceConfigs {
@@ -59,6 +59,14 @@ export function createBuilder(
   const create = async <T>(kind: ComponentKind, parsed: ParsedComponent): Promise<T> => {
     const plugin = findPlugin(env, kind, parsed.type)
     if (plugin === undefined) throw new Error(`${parsed.path}: unknown ${kind} type "${parsed.type}"`)
+    // A missing resource is a start error, never a batch that retries forever.
+    for (const ref of referencesOf(plugin.spec, parsed.config, parsed.path)) {
+      const known = [...declared[ref.kind].keys()]
+      if (!known.includes(ref.label))
+        throw new Error(
+          `${ref.path}: ${ref.kind} resource "${ref.label}" is not declared${didYouMean(ref.label, known)}`,
+        )
+    }
     const label = parsed.label !== '' ? parsed.label : parsed.path
     const context: ComponentContext = {
       label,

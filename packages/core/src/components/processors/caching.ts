@@ -33,7 +33,10 @@ export const dedupeProcessor: Plugin<'processor'> = {
     description:
       'Caches should be configured with a TTL so keys do not live forever. With strategy FIFO the first message of a batch with a key is kept, with LIFO the last. A cache error drops the message unless `drop_on_err` is false, in which case it passes on flagged.',
     fields: [
-      field.string('cache', { description: 'The `cache` resource to target with this processor.' }),
+      field.string('cache', {
+        resource: 'cache',
+        description: 'The `cache` resource to target with this processor.',
+      }),
       field.interpolated('key', {
         description: 'An interpolated string yielding the key to deduplicate by for each message.',
         examples: ['${! meta("kafka_key") }', '${! content().hash("xxhash64") }'],
@@ -138,7 +141,10 @@ export const cacheProcessor: Plugin<'processor'> = {
     description:
       '`get` replaces the payload with the cached value (a missing key fails the message); `add` fails with `key already exists` when the key is present; `set` and `delete` leave the payload unchanged.',
     fields: [
-      field.string('resource', { description: 'The `cache` resource to target with this processor.' }),
+      field.string('resource', {
+        resource: 'cache',
+        description: 'The `cache` resource to target with this processor.',
+      }),
       field.string('operator', {
         options: ['set', 'add', 'get', 'delete'],
         description: 'The operation to perform with the cache.',
