@@ -10,6 +10,7 @@ import type {
   RateLimit,
   Resources,
 } from './component.ts'
+import { offerCache } from './bloblang-caches.ts'
 import { onAbort } from './components/io/channel.ts'
 import { type Environment, findPlugin } from './environment.ts'
 import type { Logger } from './logger.ts'
@@ -164,6 +165,10 @@ export function createBuilder(
                 ? (await builder.processors([parsed]))[0]!
                 : await create<{ close?(): Promise<void> }>(kind, parsed)
         built.set(`${kind}:${label}`, component)
+        if (kind === 'cache') {
+          const withdraw = offerCache(label, component as Cache)
+          closers.push(async () => withdraw())
+        }
         const closable = component as { close?(): Promise<void> }
         if (closable.close !== undefined) closers.push(() => closable.close!())
       }
