@@ -150,6 +150,15 @@ export async function startStream(
     metrics,
     ...(options.onInputError === undefined ? {} : { onInputError: options.onInputError }),
     ...(options.onRead === undefined ? {} : { onRead: options.onRead }),
+    ...(config.error_handling?.strategy === 'reject'
+      ? {
+          rejectErrored: {
+            log: config.error_handling.log.enabled,
+            addPayload: config.error_handling.log.add_payload,
+            samplingRatio: config.error_handling.log.sampling_ratio,
+          },
+        }
+      : {}),
   })
   let ready = true
   const server =
