@@ -7,6 +7,15 @@ type Expectation = { result: string } | { error: string } | { parse: string; det
 
 const CASES: [string, string, Expectation][] = [
   [
+    // Go's simple case mappings: nothing expands (ß, ﬀ, ǰ stay) and Σ lowers to σ everywhere.
+    'root = [this.uppercase(), this.lowercase()]',
+    '"ÜNÏcode ß ﬀ ǰ straße İstanbul ΟΔΟΣ ΣΑΣ ŉ 𐐨"',
+    {
+      result:
+        '["ÜNÏCODE ß ﬀ ǰ STRAßE İSTANBUL ΟΔΟΣ ΣΑΣ ŉ 𐐀","ünïcode ß ﬀ ǰ straße istanbul οδοσ σασ ŉ 𐐨"]',
+    },
+  ],
+  [
     'root = this',
     '{"a":1.0,"b":12345678901234567890123,"c":"<&>","d":1e3,"e":-0}',
     { result: '{"a":1.0,"b":12345678901234567890123,"c":"<&>","d":1e3,"e":-0}' },

@@ -1,4 +1,5 @@
 import {
+  type AckFn,
   type BatchingPolicyConfig,
   type Builder,
   type Cache,
@@ -11,13 +12,15 @@ import {
   type RateLimit,
   type Resources,
 } from './component.ts'
+import { offerCache } from './bloblang-caches.ts'
 import { onAbort } from './components/io/channel.ts'
 import { type Environment, findPlugin } from './environment.ts'
 import type { Logger } from './logger.ts'
 import type { Batch } from './message.ts'
 import type { Metrics } from './metrics.ts'
+import { ackAfterAll, runProcessors } from './pipeline.ts'
 import { type BatchPolicy, outputSink, type Sink } from './sink.ts'
-import type { ComponentKind } from './spec.ts'
+import { type ComponentKind, referencesOf } from './spec.ts'
 import { didYouMean } from './suggest.ts'
 
 export interface ResourceConfigs {
@@ -62,6 +65,14 @@ export function createBuilder(
   const create = async <T>(kind: ComponentKind, parsed: ParsedComponent): Promise<T> => {
     const plugin = findPlugin(env, kind, parsed.type)
     if (plugin === undefined) throw new Error(`${parsed.path}: unknown ${kind} type "${parsed.type}"`)
+    // A missing resource is a start error, never a batch that retries forever.
+    for (const ref of referencesOf(plugin.spec, parsed.config, parsed.path)) {
+      const known = [...declared[ref.kind].keys()]
+      if (!known.includes(ref.label))
+        throw new Error(
+          `${ref.path}: ${ref.kind} resource "${ref.label}" is not declared${didYouMean(ref.label, known)}`,
+        )
+    }
     const label = parsed.label !== '' ? parsed.label : parsed.path
     const context: ComponentContext = {
       label,
@@ -155,13 +166,21 @@ export function createBuilder(
     // Caches and rate limits first: processors and outputs look them up when they are created.
     for (const kind of ['cache', 'rate_limit', 'processor', 'input', 'output'] as const) {
       for (const [label, parsed] of declared[kind]) {
+        // A processor resource is a processor like any other: its metrics and the error source
+        // it stamps on failed messages are its own (not those of the `resource` that calls it).
         const component =
           kind === 'output'
             ? await builder.output(parsed)
             : kind === 'input'
               ? await builder.input(parsed)
-              : await create<{ close?(): Promise<void> }>(kind, parsed)
+              : kind === 'processor'
+                ? (await builder.processors([parsed]))[0]!
+                : await create<{ close?(): Promise<void> }>(kind, parsed)
         built.set(`${kind}:${label}`, component)
+        if (kind === 'cache') {
+          const withdraw = offerCache(label, component as Cache)
+          closers.push(async () => withdraw())
+        }
         const closable = component as { close?(): Promise<void> }
         if (closable.close !== undefined) closers.push(() => closable.close!())
       }
@@ -234,20 +253,33 @@ export function sinkAsOutput(sink: Sink): Output {
 
 /** Runs an input's own processors on every batch it reads. */
 function withInputProcessors(input: Input, processors: Processor[]): Input {
+  // Input processors that split a batch (split, group_by…): each part travels on as a batch of
+  // its own, as in the pipeline, and the read is acknowledged once every part was.
+  const parts: { batch: Batch; ack: AckFn }[] = []
   return {
     connect: (signal) => input.connect(signal),
     close: () => input.close(),
     async read(signal) {
       for (;;) {
+        const queued = parts.shift()
+        if (queued !== undefined) return queued
         const read = await input.read(signal)
-        const { runProcessors } = await import('./pipeline.ts')
         const out = await runProcessors(processors, read.batch)
         if (out.length === 0) {
           await read.ack()
           continue
         }
-        // Input processors that split a batch: the parts travel on together and ack as one.
-        return { batch: out.flat(), ack: read.ack }
+        if (out.length === 1) return { batch: out[0]!, ack: read.ack }
+        let acked: Promise<void> = Promise.resolve()
+        const settle = ackAfterAll(out.length, (error) => {
+          acked = read.ack(error)
+        })
+        const ack: AckFn = (error) => {
+          settle(error)
+          return acked
+        }
+        for (let i = 1; i < out.length; i++) parts.push({ batch: out[i]!, ack })
+        return { batch: out[0]!, ack }
       }
     },
   }

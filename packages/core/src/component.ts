@@ -215,6 +215,19 @@ export interface Cache {
   add(key: string, value: Uint8Array, ttlMs?: number): Promise<void>
   delete(key: string): Promise<void>
   close?(): Promise<void>
+  /**
+   * The same cache answering at once, for caches held in memory: Bloblang's `cache_*` functions
+   * run synchronously and can only use a cache that has it.
+   */
+  readonly now?: ImmediateCache
+}
+
+/** A cache's synchronous face: `get` gives undefined for a missing key, `add` false for a taken one. */
+export interface ImmediateCache {
+  get(key: string): Uint8Array | undefined
+  set(key: string, value: Uint8Array, ttlMs?: number): void
+  add(key: string, value: Uint8Array, ttlMs?: number): boolean
+  delete(key: string): void
 }
 
 export interface RateLimit {

@@ -3,7 +3,13 @@ import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAM
 import type { ParsedComponent } from './component.ts'
 import { parseDuration } from './duration.ts'
 import { type Environment, findPlugin, pluginNames } from './environment.ts'
-import { type ComponentKind, type FieldSpec, type FieldType, isRequired } from './spec.ts'
+import {
+  type ComponentKind,
+  type FieldSpec,
+  type FieldType,
+  isRequired,
+  type ResourceReference,
+} from './spec.ts'
 import { didYouMean } from './suggest.ts'
 
 /** One problem in a config, with where it is and what to do about it. */
@@ -66,11 +72,15 @@ export function substituteEnv(
   return { text: out, problems }
 }
 
+/** A resource label named in a config, with where it was written. */
+export type LocatedReference = ResourceReference & Omit<ConfigProblem, 'message'>
+
 interface ParseContext {
   env: Environment
   file: string | undefined
   lines: LineCounter
   problems: ConfigProblem[]
+  references: LocatedReference[]
 }
 
 function problemAt(ctx: ParseContext, node: Node | null | undefined, path: string, message: string): void {
@@ -131,6 +141,17 @@ function parseValue(ctx: ParseContext, f: FieldSpec, node: Node, path: string): 
           problemAt(ctx, node, path, `failed to parse mapping: ${(err as Error).message}`)
         }
       }
+      if (f.resource !== undefined && text !== '') {
+        const { line, col } = ctx.lines.linePos(node.range?.[0] ?? 0)
+        ctx.references.push({
+          kind: f.resource,
+          label: text,
+          path,
+          line,
+          column: col,
+          ...(ctx.file === undefined ? {} : { file: ctx.file }),
+        })
+      }
       if (f.interpolated === true) {
         try {
           parseInterpolation(text)
@@ -170,7 +191,7 @@ function parseValue(ctx: ParseContext, f: FieldSpec, node: Node, path: string): 
       const element: FieldSpec =
         f.fields !== undefined
           ? { name: '', type: 'object', fields: f.fields }
-          : { name: '', type: f.items ?? 'any' }
+          : { name: '', type: f.items ?? 'any', ...(f.resource === undefined ? {} : { resource: f.resource }) }
       return node.items.map((item, i) => parseValue(ctx, element, item as Node, join(path, i)))
     }
     case 'map': {
@@ -339,11 +360,17 @@ export function parseConfig(
   fields: readonly FieldSpec[],
   env: Environment,
   options: ParseOptions = {},
-): { config: Record<string, unknown>; problems: ConfigProblem[] } {
+): { config: Record<string, unknown>; problems: ConfigProblem[]; references: LocatedReference[] } {
   const substituted = substituteEnv(text, options.vars ?? process.env, options.file)
   const lines = new LineCounter()
   const doc = parseDocument(substituted.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
-  const ctx: ParseContext = { env, file: options.file, lines, problems: [...substituted.problems] }
+  const ctx: ParseContext = {
+    env,
+    file: options.file,
+    lines,
+    problems: [...substituted.problems],
+    references: [],
+  }
   for (const error of doc.errors) {
     const { line, col } = lines.linePos(error.pos[0])
     ctx.problems.push({
@@ -354,15 +381,15 @@ export function parseConfig(
       message: `invalid YAML: ${error.message.split('\n')[0]}`,
     })
   }
-  if (doc.errors.length > 0) return { config: {}, problems: ctx.problems }
+  if (doc.errors.length > 0) return { config: {}, problems: ctx.problems, references: [] }
   const root = doc.contents as Node | null
   if (root !== null && !isMap(root) && !(isScalar(root) && root.value === null)) {
     problemAt(ctx, root, '', `expected the config to be an object, got ${describe(root)}`)
-    return { config: {}, problems: ctx.problems }
+    return { config: {}, problems: ctx.problems, references: [] }
   }
   const config = parseFields(ctx, fields, isMap(root) ? root : undefined, '')
   ctx.problems.sort((a, b) => a.line - b.line || a.column - b.column)
-  return { config, problems: ctx.problems }
+  return { config, problems: ctx.problems, references: ctx.references }
 }
 
 /** Parses a component config given as plain data (e.g. from a workflow module's config map). */
@@ -374,7 +401,7 @@ export function parseComponentValue(
 ): { component: ParsedComponent | undefined; problems: ConfigProblem[] } {
   const doc = parseDocument('{}')
   doc.contents = doc.createNode(value) as never
-  const ctx: ParseContext = { env, file: undefined, lines: new LineCounter(), problems: [] }
+  const ctx: ParseContext = { env, file: undefined, lines: new LineCounter(), problems: [], references: [] }
   const component = parseComponent(ctx, kind, doc.contents as unknown as Node, path)
   return { component, problems: ctx.problems }
 }

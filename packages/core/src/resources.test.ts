@@ -1,6 +1,7 @@
 import { expect, test } from 'vitest'
 import { loadResources, loadStreamConfig, withResources } from './run.ts'
 import { standardEnvironment } from './standard.ts'
+import { recordingOutput, testEnvironment } from './components/io/testkit.ts'
 
 const env = standardEnvironment()
 
@@ -23,4 +24,23 @@ test('a resources file accepts only resources, with positions on problems', () =
   expect(() => loadResources('input:\n  stdin: {}\n', env, { file: 'res.yaml', vars: {} })).toThrow(
     'res.yaml:1:1: input: field input is not recognised',
   )
+})
+
+test('an error raised inside a processor resource names that processor, not the resource call', async () => {
+  const sink = recordingOutput()
+  const { start } = testEnvironment({ outputs: { out: sink.output } })
+  const stream = await start(`
+input: { generate: { count: 1, mapping: 'root.bad = true' } }
+pipeline:
+  processors:
+    - resource: failing
+    - catch:
+        - mapping: 'root = [error_source_label(), error_source_type()]'
+processor_resources:
+  - label: failing
+    mapping: 'root = throw("nope")'
+output: { test_out: out }
+`)
+  await stream.done
+  expect(sink.messages()).toEqual(['["failing","mapping"]'])
 })

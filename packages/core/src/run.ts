@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { createBuilder } from './build.ts'
-import { ConfigError, type ConfigProblem, parseConfig } from './config.ts'
+import { ConfigError, type ConfigProblem, type LocatedReference, parseConfig } from './config.ts'
 import { parseDuration } from './duration.ts'
 import type { Environment } from './environment.ts'
 import { startStatusServer } from './http-server.ts'
@@ -9,22 +9,64 @@ import { createLogger, type Logger, type LoggerConfig } from './logger.ts'
 import type { Batch } from './message.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { type RunningStream, runStream } from './stream.ts'
+import type { ResourceKind } from './spec.ts'
 import { type StreamConfig, streamFields } from './stream-config.ts'
+import { didYouMean } from './suggest.ts'
 
 export interface LoadOptions {
   file?: string
   vars?: Record<string, string | undefined>
+  /** resources declared elsewhere (`-r` files) that the config may refer to */
+  extraResources?: Partial<StreamConfig>[]
+}
+
+const resourceLists: Record<ResourceKind, (typeof resourceKeys)[number]> = {
+  input: 'input_resources',
+  processor: 'processor_resources',
+  output: 'output_resources',
+  cache: 'cache_resources',
+  rate_limit: 'rate_limit_resources',
+}
+
+/**
+ * References to resources that neither the config nor the extra resources declare, as problems
+ * where they are written: Bento refuses to start such a stream, so lint says so first.
+ */
+function unresolvedReferences(
+  references: readonly LocatedReference[],
+  declaredIn: readonly Partial<StreamConfig>[],
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  for (const { kind, label, ...at } of references) {
+    const list = resourceLists[kind]
+    const labels = declaredIn.flatMap((c) => (c[list] ?? []).map((r) => r.label))
+    if (labels.includes(label)) continue
+    problems.push({
+      ...at,
+      message: `${kind} resource "${label}" is not declared; add it to ${list}${didYouMean(label, labels)}`,
+    })
+  }
+  return problems
+}
+
+function checkedStreamConfig(text: string, env: Environment, options: LoadOptions) {
+  const { config, problems, references } = parseConfig(text, streamFields, env, options)
+  const all =
+    problems.length > 0
+      ? problems
+      : unresolvedReferences(references, [config as Partial<StreamConfig>, ...(options.extraResources ?? [])])
+  return { config: config as unknown as StreamConfig, problems: all }
 }
 
 /** Reads and checks a stream config; throws ConfigError listing every problem with its position. */
 export function loadStreamConfig(text: string, env: Environment, options: LoadOptions = {}): StreamConfig {
-  const { config, problems } = parseConfig(text, streamFields, env, options)
+  const { config, problems } = checkedStreamConfig(text, env, options)
   if (problems.length > 0) throw new ConfigError(problems)
-  return config as unknown as StreamConfig
+  return config
 }
 
 export function lintStreamConfig(text: string, env: Environment, options: LoadOptions = {}): ConfigProblem[] {
-  return parseConfig(text, streamFields, env, options).problems
+  return checkedStreamConfig(text, env, options).problems
 }
 
 export interface Stream extends RunningStream {
@@ -108,13 +150,32 @@ export async function startStream(
     metrics,
     ...(options.onInputError === undefined ? {} : { onInputError: options.onInputError }),
     ...(options.onRead === undefined ? {} : { onRead: options.onRead }),
+    ...(config.error_handling?.strategy === 'reject'
+      ? {
+          rejectErrored: {
+            log: config.error_handling.log.enabled,
+            addPayload: config.error_handling.log.add_payload,
+            samplingRatio: config.error_handling.log.sampling_ratio,
+          },
+        }
+      : {}),
   })
   let ready = true
   const server =
     options.statusServer === true
       ? await startStatusServer(config.http, metrics, logger, () => ready)
       : undefined
+  // Every part waiting on another (a deadlock) leaves Node's event loop empty, and Node would
+  // exit 0 with what was read never delivered: a stream that cannot end must fail loudly.
+  const stalled = () => {
+    logger.error(
+      `The stream stalled before its input was done: ${running.inFlight} transaction(s) read and never acknowledged, and nothing left that could deliver them`,
+    )
+    process.exitCode = 1
+  }
+  process.on('beforeExit', stalled)
   const done = running.done.finally(async () => {
+    process.off('beforeExit', stalled)
     ready = false
     await built.close()
     await server?.close()
@@ -140,11 +201,10 @@ export async function startStream(
 export async function startStreamFromFile(
   path: string,
   env: Environment,
-  options: StartOptions & LoadOptions & { resources?: string[] } = {},
+  options: StartOptions & Omit<LoadOptions, 'extraResources'> & { resources?: string[] } = {},
 ) {
-  const config = loadStreamConfig(readFileSync(path, 'utf8'), env, { ...options, file: path })
-  const extra = (options.resources ?? []).map((file) =>
-    loadResources(readFileSync(file, 'utf8'), env, { ...options, file }),
-  )
+  const { resources: files, ...load } = options
+  const extra = (files ?? []).map((file) => loadResources(readFileSync(file, 'utf8'), env, { ...load, file }))
+  const config = loadStreamConfig(readFileSync(path, 'utf8'), env, { ...load, file: path, extraResources: extra })
   return startStream(withResources(config, extra), env, options)
 }

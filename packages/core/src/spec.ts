@@ -46,12 +46,58 @@ export interface FieldSpec<N extends string = string, T = unknown, P extends Pre
   fields?: readonly FieldSpec[]
   /** element type of an array or map that is not an object */
   items?: FieldType
+  /**
+   * the string (or each string of an array) is the label of a resource of this kind: lint and
+   * start refuse a label that no `*_resources` list declares
+   */
+  resource?: ResourceKind
   examples?: readonly unknown[]
   readonly [valueType]?: T
   readonly [presence]?: P
 }
 
 export type ComponentKind = 'input' | 'output' | 'processor' | 'cache' | 'rate_limit' | 'buffer'
+/** the kinds a config can declare as resources (`cache_resources`, …) and refer to by label */
+export type ResourceKind = 'input' | 'output' | 'processor' | 'cache' | 'rate_limit'
+
+/** A label a config refers to, and where (a reference field's value). */
+export interface ResourceReference {
+  kind: ResourceKind
+  label: string
+  /** config path of the field */
+  path: string
+}
+
+/**
+ * The resource labels a component's own config names (nested components name theirs
+ * themselves): the same spec marker drives lint positions and the check at start.
+ */
+export function referencesOf(spec: ComponentSpec, config: unknown, path: string): ResourceReference[] {
+  const out: ResourceReference[] = []
+  const visit = (f: FieldSpec, value: unknown, at: string) => {
+    if (value === undefined || value === null) return
+    if (f.resource !== undefined) {
+      const labels = Array.isArray(value) ? value : [value]
+      labels.forEach((label, i) => {
+        if (typeof label === 'string' && label !== '')
+          out.push({ kind: f.resource!, label, path: Array.isArray(value) ? `${at}.${i}` : at })
+      })
+      return
+    }
+    if (f.fields === undefined || typeof value !== 'object') return
+    const objects =
+      f.type === 'object'
+        ? [[at, value]]
+        : Object.entries(value as object).map(([k, v]) => [`${at}.${k}`, v])
+    for (const [where, obj] of objects as [string, Record<string, unknown>][]) {
+      if (obj === null || typeof obj !== 'object') continue
+      for (const child of f.fields) visit(child, obj[child.name], `${where}.${child.name}`)
+    }
+  }
+  if (spec.value !== undefined) visit(spec.value, config, path)
+  else visit({ name: '', type: 'object', fields: spec.fields ?? [] }, config, path)
+  return out
+}
 export type ComponentStatus = 'stable' | 'beta' | 'experimental' | 'deprecated'
 
 export interface ComponentSpec {

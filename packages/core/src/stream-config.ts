@@ -19,6 +19,29 @@ const pipelineFields = [
   field.array('processors', 'processor', { default: [] }),
 ]
 
+const errorHandlingFields = [
+  field.string('strategy', {
+    default: 'none',
+    options: ['none', 'reject'],
+    description:
+      '`none`: a message a processor failed travels on, flagged, to the output; `reject`: it is nacked instead of reaching the output, so its input redelivers it or (without auto replay) drops it.',
+  }),
+  field.object(
+    'log',
+    [
+      field.bool('enabled', { default: false, description: 'log each message that is rejected' }),
+      field.bool('add_payload', { default: false, description: 'include the payload in that log' }),
+      field.float('sampling_ratio', { default: 1, description: 'the share of rejections logged, 0 to 1' }),
+    ],
+    { default: { enabled: false, add_payload: false, sampling_ratio: 1 } },
+  ),
+]
+
+export interface ErrorHandling {
+  strategy: 'none' | 'reject'
+  log: { enabled: boolean; add_payload: boolean; sampling_ratio: number }
+}
+
 export const streamFields = [
   field.object('http', httpFields, { default: defaultsOf(httpFields) }),
   field.input('input', { default: { stdin: {} }, description: 'where messages come from' }),
@@ -35,7 +58,11 @@ export const streamFields = [
   field.any('tracer', { default: { none: {} } }),
   field.duration('shutdown_delay', { default: '0s' }),
   field.duration('shutdown_timeout', { default: '20s' }),
-  field.any('error_handling', { optional: true, advanced: true }),
+  field.object('error_handling', errorHandlingFields, {
+    default: defaultsOf(errorHandlingFields),
+    advanced: true,
+    description: 'What happens to messages that a processor failed.',
+  }),
   field.any('tests', { optional: true }),
 ]
 
@@ -54,4 +81,5 @@ export interface StreamConfig {
   metrics: unknown
   shutdown_delay: string
   shutdown_timeout: string
+  error_handling: ErrorHandling
 }

@@ -7,6 +7,8 @@ import { createMetrics } from './metrics.ts'
 import { autoReplayNacks } from './replay.ts'
 import { type BatchPolicy, outputSink } from './sink.ts'
 import { runStream } from './stream.ts'
+import * as io from './components/io/testkit.ts'
+import { lintStreamConfig } from './run.ts'
 
 // Test doubles of our own interfaces: an input that records every ack, an output that can fail.
 
@@ -404,5 +406,42 @@ describe('message copies', () => {
   test('a copy of a message that holds only a parsed value keeps its payload', () => {
     const original = Message.fromStructured({ a: 1 })
     expect(original.copy().text()).toBe('{"a":1}')
+  })
+})
+
+describe('error_handling', () => {
+  test('strategy reject nacks a message a processor failed instead of writing it; none writes it flagged', async () => {
+    for (const strategy of ['reject', 'none'] as const) {
+      const source = io.recordingInput(['1', '2', '3'])
+      const sink = io.recordingOutput()
+      const { start } = io.testEnvironment({ inputs: { src: source.input }, outputs: { out: sink.output } })
+      const stream = await start(`
+input: { test_in: src }
+pipeline:
+  processors:
+    - mapping: 'root = if content() == "2" { throw("two") } else { content() }'
+error_handling: { strategy: ${strategy} }
+output: { test_out: out }
+`)
+      await stream.done
+      if (strategy === 'reject') {
+        expect(sink.messages()).toEqual(['1', '3'])
+        expect([...source.acks].sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+          { id: '1', error: undefined },
+          { id: '2', error: 'rejected: failed assignment (line 1): two' },
+          { id: '3', error: undefined },
+        ])
+      } else {
+        expect(sink.messages()).toEqual(['1', '2', '3'])
+        expect(source.acks.every((a) => a.error === undefined)).toBe(true)
+      }
+    }
+  })
+
+  test('an unknown strategy is a lint error', () => {
+    const { env } = io.testEnvironment()
+    expect(lintStreamConfig('error_handling: { strategy: retry }', env).map((p) => p.path)).toEqual([
+      'error_handling.strategy',
+    ])
   })
 })

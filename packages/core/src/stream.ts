@@ -9,7 +9,7 @@ import {
 } from './component.ts'
 import { backoffDelays, isAbort, Pending, pause, Slots } from './concurrency.ts'
 import type { Logger } from './logger.ts'
-import type { Batch } from './message.ts'
+import type { Batch, Message } from './message.ts'
 import type { Metrics } from './metrics.ts'
 import { ackAfterAll, runProcessors } from './pipeline.ts'
 import type { Sink } from './sink.ts'
@@ -31,6 +31,11 @@ export interface StreamParts {
   onInputError?: (error: Error) => void
   /** sees every batch as it is read, before any processor (the plugin learns credentials to mask) */
   onRead?: (batch: Batch) => void
+  /**
+   * Bento's `error_handling.strategy: reject`: a batch holding a message that a processor failed
+   * is nacked instead of written (`log` says whether each rejection is logged, with the payload)
+   */
+  rejectErrored?: { log: boolean; addPayload: boolean; samplingRatio: number }
 }
 
 export interface RunningStream {
@@ -84,6 +89,13 @@ export function runStream(parts: StreamParts): RunningStream {
         ackOnce(error instanceof BatchError ? asReadFailure(error, batch, out) : error)
       })
       for (let i = 0; i < out.length; i++) {
+        if (parts.rejectErrored !== undefined) {
+          const failed = out[i]!.find((m) => m.error !== undefined)
+          if (failed !== undefined) {
+            reject(failed, settle)
+            continue
+          }
+        }
         const taken = parts.sink.push(out[i]!, settle)
         if (taken !== undefined) return taken.then(() => pushRest(out, i + 1, settle))
       }
@@ -100,7 +112,20 @@ export function runStream(parts: StreamParts): RunningStream {
   }
 
   const pushRest = async (out: Batch[], from: number, settle: (error?: Error) => void): Promise<void> => {
-    for (let i = from; i < out.length; i++) await parts.sink.push(out[i]!, settle)
+    for (let i = from; i < out.length; i++) {
+      const failed = parts.rejectErrored === undefined ? undefined : out[i]!.find((m) => m.error !== undefined)
+      if (failed !== undefined) reject(failed, settle)
+      else await parts.sink.push(out[i]!, settle)
+    }
+  }
+
+  const reject = (failed: Message, settle: (error?: Error) => void): void => {
+    const how = parts.rejectErrored!
+    if (how.log && Math.random() < how.samplingRatio) {
+      const payload = how.addPayload ? ` (payload: ${failed.text()})` : ''
+      parts.logger.error(`Rejecting a message that failed processing: ${failed.error!.message}${payload}`)
+    }
+    settle(new Error(`rejected: ${failed.error!.message}`, { cause: failed.error }))
   }
 
   const loop = async (): Promise<void> => {

@@ -106,6 +106,32 @@ function titleRune(ch: string): string {
   return first + rest.join('').toLowerCase()
 }
 
+/**
+ * Go's strings.ToUpper: each code point's simple mapping, so `ß` and `ﬀ` stay (JS expands them to
+ * `SS`, `FF`). Only expanding mappings differ, and they make the string longer.
+ */
+function goUpper(s: string): string {
+  const up = s.toUpperCase()
+  if (up.length === s.length) return up
+  let out = ''
+  for (const ch of s) {
+    const u = ch.toUpperCase()
+    out += u.length === 1 || (u.length === 2 && u.codePointAt(0)! > 0xffff) ? u : ch
+  }
+  return out
+}
+
+/**
+ * Go's strings.ToLower: `Σ` is always `σ` (JS gives `ς` at a word's end) and `İ` is `i` (JS adds a
+ * combining dot); every other code point lowers alike.
+ */
+function goLower(s: string): string {
+  if (!s.includes('Σ') && !s.includes('İ')) return s.toLowerCase()
+  let out = ''
+  for (const ch of s) out += ch === 'İ' ? 'i' : ch.toLowerCase()
+  return out
+}
+
 function byteSlice(s: string, from: number, to?: number): string {
   if (isAscii(s)) return s.slice(from, to)
   return Buffer.from(s, 'utf8').subarray(from, to).toString('utf8')
@@ -318,8 +344,8 @@ function expandTemplate(tpl: string, m: RegExpExecArray): string {
 
 export const stringMethods: MethodSpec[] = [
   stringMethod('capitalize', {}, () => (s) => title(s)),
-  stringMethod('uppercase', {}, () => (s) => s.toUpperCase()),
-  stringMethod('lowercase', {}, () => (s) => s.toLowerCase()),
+  stringMethod('uppercase', {}, () => goUpper),
+  stringMethod('lowercase', {}, () => goLower),
   stringMethod('escape_html', {}, () => (s) => s.replace(/[<>&'"]/g, (c) => HTML_ESC[c] as string)),
   stringMethod(
     'unescape_html',

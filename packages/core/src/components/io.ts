@@ -8,7 +8,12 @@ import { inprocInputPlugin, inprocOutputPlugin } from './io/inproc.ts'
 import { localRateLimitPlugin } from './io/rate-limit.ts'
 import { resourceInputPlugin, resourceOutputPlugin } from './io/resource.ts'
 import { retryOutputPlugin } from './io/retry.ts'
-import { dropOnOutputPlugin, fallbackOutputPlugin, switchOutputPlugin } from './io/routing.ts'
+import {
+  dropOnOutputPlugin,
+  fallbackOutputPlugin,
+  rejectErroredOutputPlugin,
+  switchOutputPlugin,
+} from './io/routing.ts'
 import { stdinInput } from './io/stdin.ts'
 import { dropOutput, rejectOutput, stdoutOutput } from './outputs-basic.ts'
 
@@ -32,6 +37,7 @@ export const ioPlugins: Plugin[] = [
   fallbackOutputPlugin,
   retryOutputPlugin,
   dropOnOutputPlugin,
+  rejectErroredOutputPlugin,
   resourceOutputPlugin,
   // caches
   memoryCachePlugin,

@@ -1,6 +1,7 @@
 import type { Plugin } from '../component.ts'
 import type { Batch } from '../message.ts'
 import { field } from '../spec.ts'
+import { endsWith, type WriterCodec, writerCodec } from './io/file.ts'
 
 export const dropOutput: Plugin<'output'> = {
   spec: {
@@ -37,14 +38,16 @@ export const rejectOutput: Plugin<'output'> = {
   },
 }
 
-const newline = new Uint8Array([10])
-
-/** Writes each message followed by a newline, respecting the stream's backpressure. */
-function writeLines(stream: NodeJS.WritableStream, batch: Batch): Promise<void> {
+/**
+ * Writes each message as the codec says (Bento's: a suffix only where the message does not end
+ * with it already), respecting the stream's backpressure.
+ */
+function writeEncoded(stream: NodeJS.WritableStream, codec: WriterCodec, batch: Batch): Promise<void> {
   let ok = true
   for (const message of batch) {
-    ok = stream.write(message.bytes()) && ok
-    ok = stream.write(newline) && ok
+    const data = message.bytes()
+    ok = stream.write(data) && ok
+    if (codec.suffix !== undefined && !endsWith(data, codec.suffix)) ok = stream.write(codec.suffix) && ok
   }
   if (ok) return Promise.resolve()
   return new Promise((resolve) => stream.once('drain', () => resolve()))
@@ -56,13 +59,24 @@ export const stdoutOutput: Plugin<'output'> = {
     kind: 'output',
     status: 'stable',
     summary: 'Prints each message to stdout, one per line.',
-    fields: [field.string('codec', { default: 'lines', options: ['lines'], advanced: true })],
+    fields: [
+      field.string('codec', {
+        default: 'lines',
+        advanced: true,
+        description:
+          'How messages are written: `lines` (a line break after each message that does not end with one), `delim:x`, `append` or `all-bytes`.',
+        examples: ['lines', 'delim:\t'],
+      }),
+    ],
   },
-  create: () => ({
-    connect: async () => {},
-    write: (batch) => writeLines(process.stdout, batch),
-    close: async () => {},
-    // Lines of one stream must not interleave.
-    maxInFlight: 1,
-  }),
+  create: (config: { codec: string }) => {
+    const codec = writerCodec(config.codec)
+    return {
+      connect: async () => {},
+      write: (batch) => writeEncoded(process.stdout, codec, batch),
+      close: async () => {},
+      // Lines of one stream must not interleave.
+      maxInFlight: 1,
+    }
+  },
 }

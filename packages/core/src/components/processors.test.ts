@@ -70,6 +70,8 @@ pipeline:
         processors: [ { resource: foo } ]
     - unarchive: { format: 'csv:;' }
     - archive: { format: tar, path: '\${! batch_index() }' }
+cache_resources: [ { label: c, memory: {} } ]
+processor_resources: [ { label: foo, noop: {} } ]
 `
     expect(lintStreamConfig(good, env)).toEqual([])
     const bad = `
@@ -78,6 +80,7 @@ pipeline:
     - dedupe: { cache: c, key: k, strategy: RANDOM }
     - compress: { algorithm: zip }
     - while: { check: 'true' }
+cache_resources: [ { label: c, memory: {} } ]
 `
     expect(lintStreamConfig(bad, env).map((p) => `${p.path}: ${p.message.split(',')[0]}`)).toEqual([
       'pipeline.processors.0.dedupe.strategy: "RANDOM" is not one of FIFO',

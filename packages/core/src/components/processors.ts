@@ -10,7 +10,7 @@ import {
   syncResponseProcessor,
 } from './processors/batch-utils.ts'
 import { branchProcessor } from './processors/branch.ts'
-import { cacheProcessor, dedupeProcessor } from './processors/caching.ts'
+import { cachedProcessor, cacheProcessor, dedupeProcessor } from './processors/caching.ts'
 import {
   catchProcessor,
   forEachProcessor,
@@ -20,10 +20,13 @@ import {
   tryProcessor,
 } from './processors/composition.ts'
 import { compressProcessor, decompressProcessor } from './processors/compression.ts'
+import { grokProcessor } from './processors/grok.ts'
 import { groupByProcessor, groupByValueProcessor } from './processors/group-by.ts'
+import { jqProcessor } from './processors/jq.ts'
 import { jmespathProcessor, jsonSchemaProcessor } from './processors/json.ts'
 import { logProcessor } from './processors/log.ts'
 import { retryProcessor, whileProcessor } from './processors/loops.ts'
+import { metricProcessor } from './processors/metric.ts'
 import { switchProcessor } from './processors/switch.ts'
 import { rateLimitProcessor, sleepProcessor } from './processors/timing.ts'
 import { workflowProcessor } from './processors/workflow.ts'
@@ -63,4 +66,8 @@ export const processorPlugins: Plugin[] = [
   processorsProcessor,
   resourceProcessor,
   insertPartProcessor,
+  cachedProcessor,
+  jqProcessor,
+  metricProcessor,
+  grokProcessor,
 ] as Plugin[]

@@ -25,10 +25,17 @@ interface Read {
 }
 
 /**
+ * Handed through the fan-in by a child that ran dry but waits for its last deliveries: the reader
+ * must hear it (as InputDraining), or a partial batch held downstream waits for the child forever.
+ */
+const draining = Symbol('draining')
+type Item = Read | typeof draining
+
+/**
  * Reads one child input until it ends, handing each batch to the channel (waiting for a taker).
  * Connection and read failures back off 100 ms → 1 s, as the stream does for its own input.
  */
-async function pump(input: Input, into: Channel<Read>, signal: AbortSignal, logger: Logger): Promise<void> {
+async function pump(input: Input, into: Channel<Item>, signal: AbortSignal, logger: Logger): Promise<void> {
   const delay = backoffDelays({ initialMs: 100, maxMs: 1000 })
   let connected = false
   while (!signal.aborted) {
@@ -48,8 +55,12 @@ async function pump(input: Input, into: Channel<Read>, signal: AbortSignal, logg
       read = await input.read(signal)
     } catch (err) {
       if (err instanceof EndOfInput || signal.aborted || isAbort(err)) return
-      // A child waiting for its last deliveries: read again (that read waits for them).
-      if (err instanceof InputDraining) continue
+      // A child waiting for its last deliveries: say so downstream, then read again (that read
+      // waits for them).
+      if (err instanceof InputDraining) {
+        if (!(await into.send(draining, signal))) return
+        continue
+      }
       if (err instanceof NotConnected) connected = false
       else logger.error(`Failed to read from broker child input: ${(err as Error).message}`)
       await pause(delay(), signal)
@@ -65,7 +76,7 @@ async function pump(input: Input, into: Channel<Read>, signal: AbortSignal, logg
 
 /** Fan-in of child inputs: whichever has a batch first is read first; ends when all have ended. */
 export function fanInInput(children: readonly Input[], logger: Logger): Input {
-  const channel = new Channel<Read>()
+  const channel = new Channel<Item>()
   const stopping = new AbortController()
   let started: Promise<void> | undefined
   const start = () => {
@@ -80,7 +91,9 @@ export function fanInInput(children: readonly Input[], logger: Logger): Input {
     async read(signal) {
       start()
       try {
-        return await channel.receive(signal)
+        const item = await channel.receive(signal)
+        if (item === draining) throw new InputDraining()
+        return item
       } catch (err) {
         if (err instanceof ChannelClosed) throw new EndOfInput()
         throw err

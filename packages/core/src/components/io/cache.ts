@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache'
-import { type Cache, KeyExists, KeyNotFound, type Plugin } from '../../component.ts'
+import { type Cache, type ImmediateCache, KeyExists, KeyNotFound, type Plugin } from '../../component.ts'
 import { parseDuration } from '../../duration.ts'
 import { field } from '../../spec.ts'
 
@@ -69,28 +69,49 @@ export function memoryCache(o: MemoryCacheOptions, now: Clock = Date.now): Cache
     shardOf(key).items.set(key, { value: encoder.encode(value), expires: undefined })
   }
   const expiry = (ttlMs: number | undefined) => now() + (ttlMs ?? o.defaultTtlMs)
-  return {
-    async get(key) {
+  return fromImmediate({
+    get(key) {
       const item = shardOf(key).items.get(key)
-      if (item === undefined || expired(item)) throw new KeyNotFound(key)
-      return item.value
+      return item === undefined || expired(item) ? undefined : item.value
     },
-    async set(key, value, ttlMs) {
+    set(key, value, ttlMs) {
       const shard = shardOf(key)
       compact(shard)
       shard.items.set(key, { value, expires: expiry(ttlMs) })
     },
-    async add(key, value, ttlMs) {
+    add(key, value, ttlMs) {
       const shard = shardOf(key)
-      if (shard.items.has(key)) throw new KeyExists(key)
+      if (shard.items.has(key)) return false
       compact(shard)
       shard.items.set(key, { value, expires: expiry(ttlMs) })
+      return true
     },
-    async delete(key) {
+    delete(key) {
       const shard = shardOf(key)
       compact(shard)
       shard.items.delete(key)
     },
+  })
+}
+
+/** The Cache of an in-memory cache: the promise methods over the immediate ones. */
+function fromImmediate(now: ImmediateCache): Cache {
+  return {
+    async get(key) {
+      const value = now.get(key)
+      if (value === undefined) throw new KeyNotFound(key)
+      return value
+    },
+    async set(key, value, ttlMs) {
+      now.set(key, value, ttlMs)
+    },
+    async add(key, value, ttlMs) {
+      if (!now.add(key, value, ttlMs)) throw new KeyExists(key)
+    },
+    async delete(key) {
+      now.delete(key)
+    },
+    now,
   }
 }
 
@@ -144,23 +165,20 @@ export const memoryCachePlugin: Plugin<'cache'> = {
 
 /** `get` refreshes recency, `add` checks with a peek (no refresh); TTL arguments are ignored, as in Bento. */
 function lruAdapter(inner: LRUCache<string, Uint8Array>): Cache {
-  return {
-    async get(key) {
-      const value = inner.get(key)
-      if (value === undefined) throw new KeyNotFound(key)
-      return value
-    },
-    async set(key, value) {
+  return fromImmediate({
+    get: (key) => inner.get(key),
+    set(key, value) {
       inner.set(key, value)
     },
-    async add(key, value) {
-      if (inner.peek(key) !== undefined) throw new KeyExists(key)
+    add(key, value) {
+      if (inner.peek(key) !== undefined) return false
       inner.set(key, value)
+      return true
     },
-    async delete(key) {
+    delete(key) {
       inner.delete(key)
     },
-  }
+  })
 }
 
 export interface LruOptions {

@@ -197,7 +197,7 @@ export function writerCodec(codec: string): WriterCodec {
   throw new Error(`codec was not recognised: ${codec}`)
 }
 
-const endsWith = (data: Uint8Array, suffix: Uint8Array): boolean =>
+export const endsWith = (data: Uint8Array, suffix: Uint8Array): boolean =>
   data.length >= suffix.length &&
   Buffer.from(data.buffer, data.byteOffset, data.byteLength)
     .subarray(data.length - suffix.length)

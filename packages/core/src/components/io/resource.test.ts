@@ -1,4 +1,6 @@
 import { describe, expect, test } from 'vitest'
+import { silentLogger } from '../../logger.ts'
+import { lintStreamConfig, loadResources, loadStreamConfig, startStream } from '../../run.ts'
 import { recordingInput, recordingOutput, testEnvironment } from './testkit.ts'
 
 describe('resource input and output', () => {
@@ -26,19 +28,43 @@ output_resources:
     expect(source.acks.every((a) => a.error === undefined)).toBe(true)
   })
 
-  test('an undeclared resource is a start-up error', async () => {
-    const { start } = testEnvironment()
-    await expect(
-      start(`
+  test('an undeclared resource is a lint error where it is named, and a start-up error', async () => {
+    const { env, start } = testEnvironment()
+    const inputMissing = `
 input: { resource: nope }
 output: { drop: {} }
-`),
-    ).rejects.toThrow("input resource 'nope' was not found")
-    await expect(
+input_resources: [ { label: nape, generate: { mapping: 'root = 1', count: 1 } } ]
+`
+    expect(lintStreamConfig(inputMissing, env)).toEqual([
+      {
+        line: 2,
+        column: 20,
+        path: 'input.resource',
+        message: 'input resource "nope" is not declared; add it to input_resources; did you mean "nape"?',
+      },
+    ])
+    expect(() => start(inputMissing)).toThrow('input.resource: input resource "nope" is not declared')
+    expect(() =>
       start(`
 input: { generate: { mapping: 'root = 1', count: 1 } }
 output: { resource: nope }
 `),
-    ).rejects.toThrow("output resource 'nope' was not found")
+    ).toThrow('output resource "nope" is not declared')
+    // A config that bypasses lint (built from data) still does not start.
+    const config = loadStreamConfig("input: { generate: { mapping: 'root = 1', count: 1 } }\noutput: { drop: {} }", env)
+    config.pipeline.processors = [
+      { type: 'resource', label: '', config: 'gone', processors: [], path: 'pipeline.processors.0.resource' },
+    ]
+    await expect(startStream(config, env, { logger: silentLogger })).rejects.toThrow(
+      'pipeline.processors.0.resource: processor resource "gone" is not declared',
+    )
+  })
+
+  test('resources from another file satisfy references', () => {
+    const { env } = testEnvironment()
+    const extra = loadResources('processor_resources: [ { label: shared, noop: {} } ]', env)
+    const text = 'pipeline: { processors: [ { resource: shared } ] }'
+    expect(lintStreamConfig(text, env).map((p) => p.path)).toEqual(['pipeline.processors.0.resource'])
+    expect(lintStreamConfig(text, env, { extraResources: [extra] })).toEqual([])
   })
 })

@@ -14,7 +14,7 @@ export const resourceInputPlugin: Plugin<'input'> = {
       'Resource is an input type that channels messages from a resource input, identified by its name.',
     description:
       'When a resource is referenced more than once the messages it produces are distributed across those references, so each message will only be directed to a single reference, not all of them.',
-    value: field.string('resource', { default: '' }),
+    value: field.string('resource', { default: '', resource: 'input' }),
   },
   create(name: string, context): Input {
     let input: Input
@@ -39,7 +39,7 @@ export const resourceOutputPlugin: Plugin<'output'> = {
     categories: ['Utility'],
     summary:
       'Resource is an output type that channels messages to a resource output, identified by its name.',
-    value: field.string('resource', { default: '' }),
+    value: field.string('resource', { default: '', resource: 'output' }),
   },
   create(name: string, context): Output {
     let output: Output

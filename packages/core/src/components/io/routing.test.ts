@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import type { ParsedComponent } from '../../component.ts'
 import { Message } from '../../message.ts'
 import { createSwitchOutput, dropOnOutputPlugin, fallbackOutputPlugin } from './routing.ts'
-import { child, fakeContext, never, recordingOutput } from './testkit.ts'
+import { child, fakeContext, never, recordingInput, recordingOutput, testEnvironment } from './testkit.ts'
 
 const noWait = () => () => 0
 const json = (...docs: object[]) => docs.map((d) => new Message(JSON.stringify(d)))
@@ -213,5 +213,49 @@ describe('drop_on output', () => {
     const rec = recordingOutput({ delayMs: 150 })
     const out = await create({ error: true, back_pressure: '20ms' }, rec)
     await expect(out.write([new Message('a')], never)).resolves.toBeUndefined()
+  })
+})
+
+describe('reject_errored', () => {
+  test('under fallback: messages a processor failed go to the next output, the rest to the child', async () => {
+    const good = recordingOutput()
+    const dead = recordingOutput()
+    const source = recordingInput(['1', '2', '3'])
+    const { start } = testEnvironment({
+      inputs: { src: source.input },
+      outputs: { good: good.output, dead: dead.output },
+    })
+    const stream = await start(`
+input: { test_in: src }
+pipeline:
+  processors:
+    - mapping: 'root = if content() == "2" { throw("bad two") } else { content() }'
+output:
+  fallback:
+    - reject_errored: { test_out: good }
+    - test_out: dead
+      processors:
+        - mapping: 'root = content().string() + " " + @fallback_error'
+`)
+    await stream.done
+    expect(good.messages()).toEqual(['1', '3'])
+    expect(dead.messages()).toEqual(['2 failed assignment (line 1): bad two'])
+    expect(source.acks.every((a) => a.error === undefined)).toBe(true)
+  })
+
+  test('alone, it nacks a failed message with its error', async () => {
+    const good = recordingOutput()
+    const source = recordingInput(['1', '2'])
+    const { start } = testEnvironment({ inputs: { src: source.input }, outputs: { good: good.output } })
+    const stream = await start(`
+input: { test_in: src }
+pipeline:
+  processors:
+    - mapping: 'root = if content() == "2" { throw("bad two") } else { content() }'
+output: { reject_errored: { test_out: good } }
+`)
+    await stream.done
+    expect(good.messages()).toEqual(['1'])
+    expect(source.acks.find((a) => a.id === '2')?.error).toBe('failed assignment (line 1): bad two')
   })
 })

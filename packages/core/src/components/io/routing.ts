@@ -333,3 +333,41 @@ export const dropOnOutputPlugin: Plugin<'output'> = {
     return dropOnOutput(child, { error: config.error, errorPatterns, backPressureMs }, context.logger)
   },
 }
+
+// ---------------------------------------------------------------------------------------------
+// reject_errored
+
+/**
+ * Rejects (nacks with its error) a batch holding a message that a processor failed, so a
+ * `fallback` sends it on to the next output; other batches go to the child. A batch is
+ * rejected whole: writing its good messages and failing the rest would deliver them twice.
+ */
+export function rejectErroredOutput(child: Output): Output {
+  return {
+    connect: (signal) => child.connect(signal),
+    async write(batch, signal) {
+      const failed = batch.find((m) => m.error !== undefined)
+      if (failed !== undefined) throw failed.error!
+      await child.write(batch, signal)
+    },
+    close: () => child.close(),
+    ...(child.maxInFlight === undefined ? {} : { maxInFlight: child.maxInFlight }),
+  }
+}
+
+export const rejectErroredOutputPlugin: Plugin<'output'> = {
+  spec: {
+    name: 'reject_errored',
+    kind: 'output',
+    status: 'stable',
+    categories: ['Utility'],
+    summary:
+      'Rejects messages that have failed their processing steps, resulting in nack behaviour at the input level, otherwise sends them to a child output.',
+    description:
+      'The error a message was flagged with is the rejection error. Combined with `fallback` it routes failed messages to a dead letter output.',
+    value: field.output('reject_errored', { description: 'the output for messages that did not fail' }),
+  },
+  async create(parsed: ParsedComponent, context) {
+    return rejectErroredOutput(await context.build.output(parsed))
+  },
+}

@@ -135,6 +135,17 @@ describe('scanners', () => {
     expect(await scan({ codec: 'delim:;', scanner: { lines: {} } }, ['a;b'])).toEqual(['a', 'b'])
     expect(await scan({ codec: 'all-bytes' }, ['a\nb'])).toEqual(['a\nb'])
     expect(() => scannerFromConfig({ codec: 'nope' })).toThrow('codec was not recognised: nope')
+    expect(await scan({ codec: 'chunker:2' }, ['abcde'])).toEqual(['ab', 'cd', 'e'])
+    expect(await scan({ codec: 'csv' }, ['a,b\n1,2\n'])).toEqual(['{"a":"1","b":"2"}'])
+  })
+
+  test('codec /multipart: messages up to an empty one form a batch; the last batch needs no empty line', async () => {
+    const scanner = scannerFromConfig({ codec: 'lines/multipart' }).create(
+      new ByteReader(Readable.from([Buffer.from('1\n2\n\n\n3\n'), Buffer.from('4\n\n5')])),
+    )
+    const batches: string[][] = []
+    for (let b = await scanner.next(); b !== undefined; b = await scanner.next()) batches.push(b.map((m) => m.text()))
+    expect(batches).toEqual([['1', '2'], ['3', '4'], ['5']])
   })
 
   test('exactly one scanner must be named', () => {

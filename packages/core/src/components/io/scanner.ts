@@ -1,6 +1,6 @@
 // Scanners split a byte stream (stdin, a file, an S3 object) into messages, like Bento's `scanner`
 // field. The implemented ones are `lines`, `to_the_end`, `chunker`, `csv` and `json_documents`; the
-// deprecated `codec` field is read for `lines`, `all-bytes` and `delim:x`.
+// deprecated `codec` field is read too (see fromCodec).
 
 import type { Readable } from 'node:stream'
 import { parseJSON, type Value } from '@bento-ts/bloblang'
@@ -170,15 +170,58 @@ export function scannerFromConfig(config: ScannerConfig): ScannerCreator {
   }
 }
 
+/**
+ * Bento's deprecated `codec` names: `lines`, `delim:x`, `all-bytes`, `chunker:n`, `csv`, `csv:x`,
+ * each optionally with the `/multipart` suffix (messages gathered into a batch until an empty one).
+ */
 function fromCodec(codec: string, maxBuffer: number): ScannerCreator {
+  if (codec.endsWith('/multipart')) return multipart(fromCodec(codec.slice(0, -'/multipart'.length), maxBuffer))
   if (codec === 'lines') return linesScanner({ max_buffer_size: maxBuffer })
   if (codec === 'all-bytes') return toTheEnd
+  if (codec === 'csv') return csvScanner({})
+  if (codec.startsWith('csv:')) return csvScanner({ custom_delimiter: codec.slice('csv:'.length) })
+  if (codec.startsWith('chunker:')) {
+    const size = Number(codec.slice('chunker:'.length))
+    if (!Number.isInteger(size) || size <= 0) throw new Error(`invalid chunker codec size: ${codec}`)
+    return chunker(size)
+  }
   if (codec.startsWith('delim:')) {
     const delimiter = codec.slice('delim:'.length)
     if (delimiter === '') throw new Error('custom delimiter codec requires a non-empty delimiter')
     return linesScanner({ custom_delimiter: delimiter, max_buffer_size: maxBuffer })
   }
-  throw new Error(`codec was not recognised: ${codec}`)
+  throw new Error(
+    `codec was not recognised: ${codec} (supported: lines, delim:x, all-bytes, chunker:n, csv, csv:x, each optionally with /multipart)`,
+  )
+}
+
+/** Gathers the messages of a scanner into batches that end at an empty message (which is dropped). */
+function multipart(inner: ScannerCreator): ScannerCreator {
+  return {
+    create(reader) {
+      const scanner = inner.create(reader)
+      let ended = false
+      // messages the inner scanner gave after an empty one, for the next batch
+      let held: Message[] = []
+      return {
+        async next(signal) {
+          const batch: Message[] = []
+          for (;;) {
+            while (held.length > 0) {
+              const m = held.shift()!
+              if (m.bytes().length > 0) batch.push(m)
+              else if (batch.length > 0) return batch
+            }
+            if (ended) return batch.length > 0 ? batch : undefined
+            const part = await scanner.next(signal)
+            if (part === undefined) ended = true
+            else held = [...part]
+          }
+        },
+        close: () => scanner.close(),
+      }
+    },
+  }
 }
 
 const copyOf = (bytes: Uint8Array): Uint8Array => Uint8Array.prototype.slice.call(bytes)

@@ -2,10 +2,10 @@
 
 import { parseJSON, type Value } from '@bento-ts/bloblang'
 import { inflateSync, Zip, ZipDeflate } from 'fflate'
-import { createTar, parseTar } from 'nanotar'
 import type { Plugin } from '../../component.ts'
 import type { Batch, Message } from '../../message.ts'
 import { field } from '../../spec.ts'
+import { readTar, writeTar } from './tar.ts'
 import { BatchView, errorOf, fail, interpolated } from './util.ts'
 
 const decoder = new TextDecoder()
@@ -117,19 +117,14 @@ const first = (batch: Batch, content: Uint8Array): Message => {
 }
 
 const archivers: Record<string, Archiver> = {
-  tar: (batch, names) => {
-    const mtime = Date.now()
-    return first(
+  tar: (batch, names) =>
+    first(
       batch,
-      createTar(
-        batch.map((m, i) => ({
-          name: names(i),
-          data: m.bytes(),
-          attrs: { mode: '666', mtime, uid: 0, gid: 0 },
-        })),
+      writeTar(
+        batch.map((m, i) => ({ name: names(i), data: m.bytes() })),
+        Date.now(),
       ),
-    )
-  },
+    ),
   zip: (batch, names) => first(batch, zipArchive(batch.map((m, i) => ({ name: names(i), data: m.bytes() })))),
   binary: (batch) => first(batch, serializeBytes(batch.map((m) => m.bytes()))),
   lines: (batch) => {
@@ -352,13 +347,6 @@ export function csvRecords(text: string, comma: string): Record<string, string>[
   })
 }
 
-const skippedTarTypes = new Set([
-  'extendedHeader',
-  'globalExtendedHeader',
-  'gnuLongFileName',
-  'gnuLongLinkName',
-])
-
 function csvUnarchiver(comma: string): Unarchiver {
   return (m) => {
     try {
@@ -371,13 +359,11 @@ function csvUnarchiver(comma: string): Unarchiver {
 
 const unarchivers: Record<string, Unarchiver> = {
   tar: (m) =>
-    parseTar(m.bytes())
-      .filter((f) => f.type === undefined || !skippedTarTypes.has(f.type))
-      .map((f) => {
-        const out = withBytes(m, f.data ?? new Uint8Array(0))
-        out.metadata.set('archive_filename', f.name)
-        return out
-      }),
+    readTar(m.bytes()).map((f) => {
+      const out = withBytes(m, f.data)
+      out.metadata.set('archive_filename', f.name)
+      return out
+    }),
   zip: (m) =>
     zipEntries(m.bytes()).map((f) => {
       const out = withBytes(m, f.data)

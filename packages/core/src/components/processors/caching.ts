@@ -1,9 +1,21 @@
-// Processors over cache resources: dedupe and cache.
+// Processors over cache resources: dedupe, cache and cached.
 
-import { type Cache, KeyExists, KeyNotFound, type Plugin } from '../../component.ts'
-import type { Batch } from '../../message.ts'
+import { parse } from '@bento-ts/bloblang'
+import { type Cache, KeyExists, KeyNotFound, type ParsedComponent, type Plugin } from '../../component.ts'
+import type { Batch, Message } from '../../message.ts'
 import { field } from '../../spec.ts'
-import { BatchView, durationMs, errorOf, fail, type Interpolated, interpolated, wrapError } from './util.ts'
+import {
+  BatchView,
+  closeAll,
+  durationMs,
+  errorOf,
+  fail,
+  type Interpolated,
+  interpolated,
+  queryBool,
+  runAll,
+  wrapError,
+} from './util.ts'
 
 function cacheResource(
   context: { resources: { hasCache(l: string): boolean; cache(l: string): Cache } },
@@ -33,7 +45,10 @@ export const dedupeProcessor: Plugin<'processor'> = {
     description:
       'Caches should be configured with a TTL so keys do not live forever. With strategy FIFO the first message of a batch with a key is kept, with LIFO the last. A cache error drops the message unless `drop_on_err` is false, in which case it passes on flagged.',
     fields: [
-      field.string('cache', { description: 'The `cache` resource to target with this processor.' }),
+      field.string('cache', {
+        resource: 'cache',
+        description: 'The `cache` resource to target with this processor.',
+      }),
       field.interpolated('key', {
         description: 'An interpolated string yielding the key to deduplicate by for each message.',
         examples: ['${! meta("kafka_key") }', '${! content().hash("xxhash64") }'],
@@ -138,7 +153,10 @@ export const cacheProcessor: Plugin<'processor'> = {
     description:
       '`get` replaces the payload with the cached value (a missing key fails the message); `add` fails with `key already exists` when the key is present; `set` and `delete` leave the payload unchanged.',
     fields: [
-      field.string('resource', { description: 'The `cache` resource to target with this processor.' }),
+      field.string('resource', {
+        resource: 'cache',
+        description: 'The `cache` resource to target with this processor.',
+      }),
       field.string('operator', {
         options: ['set', 'add', 'get', 'delete'],
         description: 'The operation to perform with the cache.',
@@ -216,6 +234,97 @@ export const cacheProcessor: Plugin<'processor'> = {
         }
         return [batch]
       },
+    }
+  },
+}
+
+interface CachedConfig {
+  cache: string
+  skip_on?: string
+  key: string
+  ttl?: string
+  processors: ParsedComponent[]
+}
+
+export const cachedProcessor: Plugin<'processor'> = {
+  spec: {
+    name: 'cached',
+    kind: 'processor',
+    status: 'stable',
+    categories: ['Utility'],
+    summary:
+      'Cache the result of applying one or more processors to messages identified by a key. If the key already exists within the cache the contents of the message will be replaced with the cached result instead of applying the processors.',
+    description:
+      'Each message is looked up on its own. On a miss the processors run on it alone and must give exactly one message, whose payload is stored unless it failed or `skip_on` is true for it. A failed cache read runs the processors, as a miss does.',
+    fields: [
+      field.string('cache', { resource: 'cache', description: 'The cache resource to read and write processor results from.' }),
+      field.bloblang('skip_on', {
+        optional: true,
+        description: 'A condition that can be used to skip caching the results from the processors.',
+        examples: ['errored()'],
+      }),
+      field.interpolated('key', {
+        description: 'A key to be resolved for each message, if the key already exists in the cache then the cached result is used, otherwise the processors are applied and the result is cached under this key.',
+        examples: ['my_foo_result', '${! this.document.id }'],
+      }),
+      field.interpolated('ttl', {
+        optional: true,
+        description: 'An optional expiry period to set for each cache entry. Some caches only have a general TTL and will therefore ignore this setting.',
+      }),
+      field.array('processors', 'processor', { description: 'The list of processors whose result will be cached.' }),
+    ],
+  },
+  async create(config: CachedConfig, context) {
+    const cache = cacheResource(context, config.cache)
+    const key = interpolated(config.key, 'key')
+    const ttl = interpolated(config.ttl ?? '', 'ttl')
+    const skipOn = config.skip_on === undefined || config.skip_on === '' ? undefined : parse(config.skip_on)
+    const children = await context.build.processors(config.processors)
+    return {
+      async process(batch: Batch): Promise<Batch[]> {
+        const view = new BatchView(batch)
+        const out: Message[] = []
+        for (let i = 0; i < batch.length; i++) {
+          const m = batch[i]!
+          let k: string
+          let ttlMs: number | undefined
+          try {
+            k = key.text(view, i)
+            const t = ttl.text(view, i)
+            if (t !== '') ttlMs = durationMs(t)
+          } catch (err) {
+            fail(m, wrapError('failed to interpolate cached processor fields', err))
+            out.push(m)
+            continue
+          }
+          const hit = await cache.get(k).catch(() => undefined)
+          if (hit !== undefined) {
+            m.setBytes(hit)
+            out.push(m)
+            continue
+          }
+          const produced = (await runAll(children, [[m]])).flat()
+          if (produced.length !== 1) {
+            fail(m, new Error(`cached processors must produce exactly one message, they produced ${produced.length}`))
+            out.push(m)
+            continue
+          }
+          const result = produced[0]!
+          const skip =
+            result.error !== undefined ||
+            (skipOn !== undefined && queryBool(skipOn, new BatchView([result]), 0))
+          if (!skip) {
+            try {
+              await cache.set(k, result.bytes(), ttlMs)
+            } catch (err) {
+              context.logger.error(`Failed to store the cached result for key '${k}': ${errorOf(err).message}`)
+            }
+          }
+          out.push(result)
+        }
+        return [out]
+      },
+      close: () => closeAll(children),
     }
   },
 }

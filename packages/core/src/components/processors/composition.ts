@@ -197,7 +197,11 @@ export const resourceProcessor: Plugin<'processor'> = {
     status: 'stable',
     categories: ['Utility'],
     summary: 'Runs a processor resource identified by its label.',
-    value: field.string('', { default: '', description: 'the label of a processor resource' }),
+    value: field.string('', {
+      default: '',
+      resource: 'processor',
+      description: 'the label of a processor resource',
+    }),
   },
   create(label: string, context) {
     // Looked up on first use: processor resources may refer to each other in any order.

@@ -13,7 +13,9 @@ export const rateLimitProcessor: Plugin<'processor'> = {
     categories: ['Utility'],
     summary:
       'Throttles the throughput of a pipeline according to a specified `rate_limit` resource. Rate limits are shared across components and therefore apply globally to all processing pipelines.',
-    fields: [field.string('resource', { description: 'The target `rate_limit` resource.' })],
+    fields: [
+      field.string('resource', { resource: 'rate_limit', description: 'The target `rate_limit` resource.' }),
+    ],
   },
   create(config: { resource: string }, context) {
     let limit: RateLimit

@@ -154,6 +154,7 @@ export const workflowProcessor: Plugin<'processor'> = {
       field.array('branch_resources', 'string', {
         default: [],
         advanced: true,
+        resource: 'processor',
         description:
           'An optional list of `branch` processor names that are configured as resources. These resources will be included in the workflow with any branches configured inline within the `branches` field.',
       }),
