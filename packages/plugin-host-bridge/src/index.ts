@@ -8,6 +8,13 @@ import { createPluginLogger } from './log.ts'
 import { BentoPlugin, type PluginManifest } from './service.ts'
 
 export { BrokerModule } from './broker-module.ts'
+export type { EngineCallbacks, HostContext, ModuleHandle } from './context.ts'
+export {
+  contractRegistry,
+  type ManifestContract,
+  manifestContracts,
+  moduleConfigMessages,
+} from './contracts.ts'
 export {
   Broker,
   negotiateVersion,
@@ -26,12 +33,12 @@ export {
 } from './host-components.ts'
 export { InputModule } from './input-module.ts'
 export { createPluginLogger } from './log.ts'
-export { type HostContext, type ModuleHandle, messageToMap, metadataOf } from './messaging.ts'
+export { messageToMap, metadataOf, withoutInternalKeys } from './messaging.ts'
 export { OutputModule } from './output-module.ts'
 export { moduleSchemas, moduleTypes, stepTypes, triggerTypes } from './schemas.ts'
-export { BentoPlugin, type EngineCallbacks, type PluginManifest } from './service.ts'
+export { BentoPlugin, type PluginManifest } from './service.ts'
 export { BentoStep, toOutput } from './step.ts'
-export { StreamModule, withoutInternalKeys } from './stream-module.ts'
+export { StreamModule } from './stream-module.ts'
 export { BentoTrigger } from './trigger.ts'
 
 /** The workflow engine's go-plugin handshake (its plugin/external/contract package). */
