@@ -228,8 +228,8 @@ func runAll(repoArg, exeArg, nodeArg string) int {
 		if !equalSets(m.StepTypes, []string{"step.bento"}) || !equalSets(m.TriggerTypes, []string{"bento"}) {
 			return fmt.Errorf("step types %v, trigger types %v", m.StepTypes, m.TriggerTypes)
 		}
-		if reg := adapter.ContractRegistry(); reg != nil && len(reg.Contracts) > 0 {
-			return fmt.Errorf("contract registry has %d contracts, want none", len(reg.Contracts))
+		if err := contractsCheck(adapter); err != nil {
+			return err
 		}
 		// Trigger factories exist only when ConfigureCallback succeeded.
 		if adapter.TriggerFactories() == nil {
@@ -293,19 +293,22 @@ func runAll(repoArg, exeArg, nodeArg string) int {
 	}
 	stepCase("step.bento: processors as a string",
 		map[string]any{"processors": "mapping: 'root.output = this.input.uppercase()'", "_config_dir": work},
-		map[string]any{"input": "hello"}, map[string]any{"output": "HELLO"})
+		map[string]any{"input": "hello"}, strict(map[string]any{"output": "HELLO"}))
 	stepCase("step.bento: processors as a map",
 		map[string]any{"processors": map[string]any{"mapping": "root = this\nroot.computed = this.a + this.b"}},
-		map[string]any{"a": 5, "b": 3}, map[string]any{"a": 5, "b": 3, "computed": 8})
+		map[string]any{"a": 5, "b": 3}, strict(map[string]any{"a": 5, "b": 3, "computed": 8}))
 	stepCase("step.bento: processors as a list",
 		map[string]any{"processors": []any{
 			map[string]any{"mapping": "root.step1 = this.input.uppercase()"},
 			map[string]any{"mapping": `root.step2 = this.step1 + " PROCESSED"`},
 		}},
-		map[string]any{"input": "hello"}, map[string]any{"step2": "HELLO PROCESSED"})
+		map[string]any{"input": "hello"}, strict(map[string]any{"step2": "HELLO PROCESSED"}))
 	stepCase("step.bento: non-object result",
 		map[string]any{"processors": `mapping: 'root = "plain text output"'`},
-		map[string]any{}, map[string]any{"output": "plain text output"})
+		map[string]any{}, strict(map[string]any{"output": "plain text output"}))
+	h.run("step.bento: a legacy (Struct) call still gives the flat output", func() error {
+		return legacyStepCheck(ctx, adapter)
+	})
 	h.run("step.bento: a dropped message gives {} promptly", func() error {
 		step, err := newStep("drop", map[string]any{"processors": "mapping: 'root = deleted()'"})
 		if err != nil {
@@ -317,8 +320,8 @@ func runAll(repoArg, exeArg, nodeArg string) int {
 		if err != nil {
 			return err
 		}
-		if len(res.Output) != 0 {
-			return fmt.Errorf("output %s, want {}", toJSON(res.Output))
+		if !jsonEqual(res.Output, strict(map[string]any{})) {
+			return fmt.Errorf("output %s, want {\"result\": {}}", toJSON(res.Output))
 		}
 		return nil
 	})
