@@ -8,6 +8,7 @@
 //
 //	workflow-host-harness -repo /path/to/bento-ts [-node /path/to/node] [-json]
 //	workflow-host-harness -bench [-exe plugin] [-manifest plugin.json] [-steps 10000] …  (bench.go)
+//	workflow-host-harness -installed <plugins dir> [-config app.yaml -pipeline p -input '{…}'] …  (installed.go)
 package main
 
 import (
@@ -102,7 +103,16 @@ func main() {
 	concurrency := flag.Int("concurrency", 8, "bench: DeliverMessage calls in flight, besides one at a time")
 	mapping := flag.String("mapping", "root.output = this.input.uppercase()", "bench: the step.bento mapping (must give output HELLO for input hello)")
 	verbose := flag.Bool("v", false, "bench: the host log on stderr")
+	installed := flag.String("installed", "", "installed mode (installed.go): load every plugin in this plugins dir into the engine")
+	appConfig := flag.String("config", "", "installed: the app config to build the engine from and start")
+	pipeline := flag.String("pipeline", "", "installed: the pipeline to trigger once started")
+	input := flag.String("input", "{}", "installed: the pipeline's input, JSON")
+	waitFile := flag.String("wait-file", "", "installed: a file a module writes, waited for before stopping")
+	waitLines := flag.Int("wait-lines", 1, "installed: lines -wait-file must hold")
 	flag.Parse()
+	if *installed != "" {
+		os.Exit(runInstalled(*installed, *appConfig, *pipeline, *input, *waitFile, *waitLines))
+	}
 	if *descriptors {
 		os.Exit(dumpDescriptors())
 	}
