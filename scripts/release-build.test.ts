@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +16,7 @@ import {
 
 const scratch = mkdtempSync(join(tmpdir(), 'release-build-test-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 describe('platformName', () => {
   it('uses Go’s names, as the archives of the Go plugin and wfctl do', () => {
@@ -29,7 +31,7 @@ describe('platformName', () => {
 })
 
 it('plugin versions are MAJOR.MINOR.PATCH only, as the workflow host validates them', () => {
-  expect(() => checkPluginVersion('1.2.3')).not.toThrow()
+  expect(() => checkPluginVersion('2.1.3')).not.toThrow()
   expect(() => checkPluginVersion('1.2.3-rc.1')).toThrow(/not MAJOR\.MINOR\.PATCH/)
 })
 
@@ -83,18 +85,35 @@ describe('checksums', () => {
     const dir = join(scratch, 'release')
     mkdirSync(dir)
     writeFileSync(join(dir, 'workflow-plugin-bento-linux-amd64.tar.gz'), 'one')
+    writeFileSync(join(dir, 'workflow-plugin-bento_linux_amd64.tar.gz'), 'one')
     writeFileSync(join(dir, 'workflow-plugin-bento-darwin-arm64.tar.gz'), 'two')
     writeFileSync(join(dir, 'notes.txt'), 'not an archive')
-    const text = await writeChecksums(dir)
+    const text = await writeChecksums(dir, '2.3.4')
     expect(
       text
         .trimEnd()
         .split('\n')
         .map((l) => l.split('  ')[1]),
-    ).toEqual(['workflow-plugin-bento-darwin-arm64.tar.gz', 'workflow-plugin-bento-linux-amd64.tar.gz'])
+    ).toEqual([
+      'workflow-plugin-bento-darwin-arm64.tar.gz',
+      'workflow-plugin-bento-linux-amd64.tar.gz',
+      'workflow-plugin-bento_linux_amd64.tar.gz',
+    ])
     expect(execFileSync('sha256sum', ['-c', 'checksums.txt'], { cwd: dir, encoding: 'utf8' })).toContain(
       'workflow-plugin-bento-linux-amd64.tar.gz: OK',
     )
+    // the registry manifest: the release version, the downloads built, each with its sha256
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+      version: string
+      downloads: { os: string; arch: string; url: string; sha256: string }[]
+    }
+    expect(manifest.version).toBe('2.3.4')
+    expect(
+      manifest.downloads.map((d) => [d.os, d.arch, d.url.split('/').slice(-2).join('/'), d.sha256]),
+    ).toEqual([
+      ['darwin', 'arm64', 'v2.3.4/workflow-plugin-bento-darwin-arm64.tar.gz', sha256('two')],
+      ['linux', 'amd64', 'v2.3.4/workflow-plugin-bento-linux-amd64.tar.gz', sha256('one')],
+    ])
   })
 
   it('refuse a folder without archives', async () => {

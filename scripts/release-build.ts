@@ -1,10 +1,15 @@
 // `pnpm release:build`: the prebuilt plugin for this machine's platform, as a GitHub release
 // carries it.
 //   dist/release/workflow-plugin-bento-<os>-<arch>.tar.gz   the single executable, plugin.json with
-//                                                           the release version, LICENSE (flat, so
-//                                                           it unpacks straight into
-//                                                           data/plugins/workflow-plugin-bento/)
+//                                                           the release version, plugin.contracts.json,
+//                                                           LICENSE (flat, so it unpacks straight
+//                                                           into a plugin dir; wfctl renames the one
+//                                                           executable to its dir's name, bento/bento)
+//   dist/release/workflow-plugin-bento_<os>_<arch>.tar.gz   the same archive under the name
+//                                                           `wfctl plugin install owner/repo@tag` looks for
 //   dist/release/checksums.txt                              sha256sum lines for every archive there
+//   dist/release/manifest.json                              the registry manifest (downloads with
+//                                                           sha256) for GoCodeAlone/workflow-registry
 // The version is apps/plugin/package.json's (`changeset version` sets it); the executable is built
 // afresh and must report that same version, so a stale src/version.ts cannot be released.
 //
@@ -13,6 +18,7 @@
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import {
+  copyFileSync,
   createReadStream,
   createWriteStream,
   mkdirSync,
@@ -25,7 +31,15 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { constants, createGzip } from 'node:zlib'
 import { buildExe, exeName } from '../apps/plugin/scripts/build-exe.ts'
-import { manifestWithVersion } from './release-version.ts'
+import {
+  appManifestPath,
+  contractsFile,
+  goPluginLine,
+  manifestWithVersion,
+  type PluginManifest,
+  parseChecksums,
+  registryManifest,
+} from './plugin-manifest.ts'
 import { readPackage, repoRoot } from './workspace.ts'
 
 /** GOOS/GOARCH names, as wfctl and the original Go plugin's archives use them. */
@@ -43,12 +57,23 @@ export function platformName(
 }
 
 export const archiveName = (os: string, arch: string): string => `${exeName}-${os}-${arch}.tar.gz`
+/** The name `wfctl plugin install owner/repo@tag` matches (`{repo}_{os}_{arch}.tar.gz`). */
+export const wfctlArchiveName = (os: string, arch: string): string => `${exeName}_${os}_${arch}.tar.gz`
+const isArchive = (f: string) =>
+  (f.startsWith(`${exeName}-`) || f.startsWith(`${exeName}_`)) && f.endsWith('.tar.gz')
 
-/** The workflow host accepts only MAJOR.MINOR.PATCH (an optional leading v); no pre-releases. */
+/**
+ * The workflow host accepts only MAJOR.MINOR.PATCH (an optional leading v); no pre-releases. And
+ * the major is above the Go plugin's, so a `requires: bento >=1.0.0` resolves to ours.
+ */
 export function checkPluginVersion(version: string): void {
   if (!/^\d+\.\d+\.\d+$/.test(version))
     throw new Error(
       `release:build: apps/plugin version "${version}" is not MAJOR.MINOR.PATCH, which the workflow host requires of plugin.json`,
+    )
+  if (Number(version.split('.')[0]) <= Number(goPluginLine.split('.')[0]))
+    throw new Error(
+      `release:build: apps/plugin version "${version}" must be above the Go plugin's line (${goPluginLine}): a major of 2 or more`,
     )
 }
 
@@ -121,17 +146,30 @@ export function checksumsText(files: readonly { name: string; sha256: string }[]
     .join('')
 }
 
-/** Writes `<dir>/checksums.txt` for every plugin archive in dir; returns its text. */
-export async function writeChecksums(dir: string): Promise<string> {
-  const archives = readdirSync(dir).filter((f) => f.startsWith(`${exeName}-`) && f.endsWith('.tar.gz'))
+/**
+ * Writes `<dir>/checksums.txt` for every plugin archive in dir, and `<dir>/manifest.json`, the
+ * registry manifest with their sha256 (from the archives' plugin.json: apps/plugin's at `version`);
+ * returns the checksums text.
+ */
+export async function writeChecksums(dir: string, version?: string): Promise<string> {
+  const archives = readdirSync(dir).filter(isArchive)
   if (archives.length === 0) throw new Error(`release:build: no ${exeName}-<os>-<arch>.tar.gz in ${dir}`)
   const files = await Promise.all(
     archives.map(async (name) => ({ name, sha256: await sha256File(join(dir, name)) })),
   )
   const text = checksumsText(files)
   writeFileSync(join(dir, 'checksums.txt'), text)
+  const manifest = JSON.parse(releaseManifest(version ?? readPackage('apps/plugin').manifest.version!))
+  writeFileSync(
+    join(dir, 'manifest.json'),
+    registryManifest(manifest as PluginManifest, parseChecksums(text)),
+  )
   return text
 }
+
+/** apps/plugin/plugin.json at the release version: what the archive carries. */
+export const releaseManifest = (version: string): string =>
+  manifestWithVersion(readFileSync(appManifestPath, 'utf8'), version)
 
 export interface ReleaseBuild {
   version: string
@@ -149,14 +187,15 @@ export async function releaseBuild(options: { out: string; nodeArgs?: string[] }
     throw new Error(
       `release:build: the executable reports version ${reported}, apps/plugin/package.json says ${version}; run node scripts/release-version.ts --sync-only`,
     )
-  const appDir = join(repoRoot, 'apps', 'plugin')
   const mtime = Math.floor(Date.now() / 1000)
+  const manifest = releaseManifest(version)
   const entries: TarEntry[] = [
     { name: exeName, mode: 0o755, data: readFileSync(exe), mtime },
+    { name: 'plugin.json', mode: 0o644, data: Buffer.from(manifest), mtime },
     {
-      name: 'plugin.json',
+      name: 'plugin.contracts.json',
       mode: 0o644,
-      data: Buffer.from(manifestWithVersion(readFileSync(join(appDir, 'plugin.json'), 'utf8'), version)),
+      data: Buffer.from(contractsFile(JSON.parse(manifest) as PluginManifest)),
       mtime,
     },
     { name: 'LICENSE', mode: 0o644, data: readFileSync(join(repoRoot, 'LICENSE')), mtime },
@@ -164,7 +203,8 @@ export async function releaseBuild(options: { out: string; nodeArgs?: string[] }
   mkdirSync(options.out, { recursive: true })
   const archive = join(options.out, archiveName(os, arch))
   await writeTarGz(archive, entries)
-  await writeChecksums(options.out)
+  copyFileSync(archive, join(options.out, wfctlArchiveName(os, arch)))
+  await writeChecksums(options.out, version)
   return { version, archive, checksums: join(options.out, 'checksums.txt') }
 }
 

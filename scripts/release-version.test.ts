@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  bundledReleases,
-  manifestWithVersion,
-  parseChangeset,
-  pluginChangeset,
-  versionModule,
-} from './release-version.ts'
+import { bundledReleases, parseChangeset, pluginChangeset, versionModule } from './release-version.ts'
 
 describe('parseChangeset', () => {
   it('reads the releases of the front matter, quoted or not', () => {
@@ -57,10 +51,5 @@ describe('writing the plugin version', () => {
     const text = "// why\nexport const version = '0.0.0'\n"
     expect(versionModule(text, '1.2.3')).toBe("// why\nexport const version = '1.2.3'\n")
     expect(() => versionModule('export const v = 1\n', '1.2.3')).toThrow(/no "export const version/)
-  })
-  it('into plugin.json, leaving its formatting alone', () => {
-    const text = '{\n  "name": "bento",\n  "version": "0.0.0",\n  "stepTypes": ["step.bento"]\n}\n'
-    expect(manifestWithVersion(text, '1.2.3')).toBe(text.replace('"0.0.0"', '"1.2.3"'))
-    expect(() => manifestWithVersion('{"name":"bento"}', '1.2.3')).toThrow(/no "version" string/)
   })
 })

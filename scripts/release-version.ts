@@ -5,12 +5,19 @@
 //      carries that code, so users of the prebuilt plugin get it in a new archive.
 //   2. `changeset version`: versions, CHANGELOG.md files, changesets consumed.
 //   3. apps/plugin's version (now in its package.json) is written into src/version.ts and
-//      plugin.json, which the executable and the archive carry.
+//      plugin.json (its download URLs too), which the executable and the archive carry, and
+//      plugin.json is copied to the repository root (what registry sync reads).
 //
 //   node scripts/release-version.ts [--sync-only]
 import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import {
+  appManifestPath,
+  manifestWithVersion,
+  rootManifestPath,
+  rootManifestProblem,
+} from './plugin-manifest.ts'
 import {
   isReleased,
   pluginPackage,
@@ -66,17 +73,6 @@ export function versionModule(text: string, version: string): string {
   return next
 }
 
-/** plugin.json text with its top-level version set, the rest of the text untouched. */
-export function manifestWithVersion(text: string, version: string): string {
-  const parsed = JSON.parse(text) as { version?: unknown }
-  if (typeof parsed.version !== 'string') throw new Error('apps/plugin/plugin.json: no "version" string')
-  // The first "version" key in the file is the top-level one: plugin.json nests no objects before it.
-  const next = text.replace(/("version"\s*:\s*)"[^"]*"/, `$1"${version}"`)
-  if ((JSON.parse(next) as { version: string }).version !== version)
-    throw new Error('apps/plugin/plugin.json: could not write the version')
-  return next
-}
-
 const appDir = join(repoRoot, 'apps', 'plugin')
 
 /** Writes apps/plugin's package.json version into src/version.ts and plugin.json; says what changed. */
@@ -94,6 +90,10 @@ export function syncPluginVersion(): string[] {
       writeFileSync(path, next)
       changed.push(`apps/plugin/${file}`)
     }
+  }
+  if (rootManifestProblem() !== undefined) {
+    writeFileSync(rootManifestPath, readFileSync(appManifestPath, 'utf8'))
+    changed.push('plugin.json')
   }
   return changed
 }

@@ -182,7 +182,8 @@ func runBench(o benchOptions) int {
 	} else {
 		lat, err := measure(o.steps, func() error {
 			out, err := step.Execute(ctx, module.NewPipelineContext(input(), nil))
-			if err == nil && out.Output["output"] != "HELLO" {
+			// typed (STRICT_PROTO) output: ProcessorStepOutput{result}
+			if result, _ := out.Output["result"].(map[string]any); err == nil && result["output"] != "HELLO" {
 				err = fmt.Errorf("output %v", out.Output)
 			}
 			return err

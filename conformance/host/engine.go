@@ -108,7 +108,8 @@ func engineCheck(h *harness, ctx context.Context, adapter *external.ExternalPlug
 		return fmt.Errorf("%w (failures: %v; triggers seen: %d)", err, failed, len(rec.triggersOf("pipeline:ingest")))
 	}
 	for i, r := range got[:2] {
-		if fmt.Sprint(r["seen"]) != fmt.Sprint(i+1) {
+		// step.bento's typed output puts its result under "result"
+		if result, _ := r["result"].(map[string]any); fmt.Sprint(result["seen"]) != fmt.Sprint(i+1) {
 			return fmt.Errorf("pipeline run %d gave %s, want seen=%d", i, toJSON(r), i+1)
 		}
 	}

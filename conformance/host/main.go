@@ -8,6 +8,7 @@
 //
 //	workflow-host-harness -repo /path/to/bento-ts [-node /path/to/node] [-json]
 //	workflow-host-harness -bench [-exe plugin] [-manifest plugin.json] [-steps 10000] …  (bench.go)
+//	workflow-host-harness -installed <plugins dir> [-config app.yaml -pipeline p -input '{…}'] …  (installed.go)
 package main
 
 import (
@@ -102,7 +103,16 @@ func main() {
 	concurrency := flag.Int("concurrency", 8, "bench: DeliverMessage calls in flight, besides one at a time")
 	mapping := flag.String("mapping", "root.output = this.input.uppercase()", "bench: the step.bento mapping (must give output HELLO for input hello)")
 	verbose := flag.Bool("v", false, "bench: the host log on stderr")
+	installed := flag.String("installed", "", "installed mode (installed.go): load every plugin in this plugins dir into the engine")
+	appConfig := flag.String("config", "", "installed: the app config to build the engine from and start")
+	pipeline := flag.String("pipeline", "", "installed: the pipeline to trigger once started")
+	input := flag.String("input", "{}", "installed: the pipeline's input, JSON")
+	waitFile := flag.String("wait-file", "", "installed: a file a module writes, waited for before stopping")
+	waitLines := flag.Int("wait-lines", 1, "installed: lines -wait-file must hold")
 	flag.Parse()
+	if *installed != "" {
+		os.Exit(runInstalled(*installed, *appConfig, *pipeline, *input, *waitFile, *waitLines))
+	}
 	if *descriptors {
 		os.Exit(dumpDescriptors())
 	}
@@ -228,8 +238,8 @@ func runAll(repoArg, exeArg, nodeArg string) int {
 		if !equalSets(m.StepTypes, []string{"step.bento"}) || !equalSets(m.TriggerTypes, []string{"bento"}) {
 			return fmt.Errorf("step types %v, trigger types %v", m.StepTypes, m.TriggerTypes)
 		}
-		if reg := adapter.ContractRegistry(); reg != nil && len(reg.Contracts) > 0 {
-			return fmt.Errorf("contract registry has %d contracts, want none", len(reg.Contracts))
+		if err := contractsCheck(adapter); err != nil {
+			return err
 		}
 		// Trigger factories exist only when ConfigureCallback succeeded.
 		if adapter.TriggerFactories() == nil {
@@ -293,19 +303,22 @@ func runAll(repoArg, exeArg, nodeArg string) int {
 	}
 	stepCase("step.bento: processors as a string",
 		map[string]any{"processors": "mapping: 'root.output = this.input.uppercase()'", "_config_dir": work},
-		map[string]any{"input": "hello"}, map[string]any{"output": "HELLO"})
+		map[string]any{"input": "hello"}, strict(map[string]any{"output": "HELLO"}))
 	stepCase("step.bento: processors as a map",
 		map[string]any{"processors": map[string]any{"mapping": "root = this\nroot.computed = this.a + this.b"}},
-		map[string]any{"a": 5, "b": 3}, map[string]any{"a": 5, "b": 3, "computed": 8})
+		map[string]any{"a": 5, "b": 3}, strict(map[string]any{"a": 5, "b": 3, "computed": 8}))
 	stepCase("step.bento: processors as a list",
 		map[string]any{"processors": []any{
 			map[string]any{"mapping": "root.step1 = this.input.uppercase()"},
 			map[string]any{"mapping": `root.step2 = this.step1 + " PROCESSED"`},
 		}},
-		map[string]any{"input": "hello"}, map[string]any{"step2": "HELLO PROCESSED"})
+		map[string]any{"input": "hello"}, strict(map[string]any{"step2": "HELLO PROCESSED"}))
 	stepCase("step.bento: non-object result",
 		map[string]any{"processors": `mapping: 'root = "plain text output"'`},
-		map[string]any{}, map[string]any{"output": "plain text output"})
+		map[string]any{}, strict(map[string]any{"output": "plain text output"}))
+	h.run("step.bento: a legacy (Struct) call still gives the flat output", func() error {
+		return legacyStepCheck(ctx, adapter)
+	})
 	h.run("step.bento: a dropped message gives {} promptly", func() error {
 		step, err := newStep("drop", map[string]any{"processors": "mapping: 'root = deleted()'"})
 		if err != nil {
@@ -317,8 +330,8 @@ func runAll(repoArg, exeArg, nodeArg string) int {
 		if err != nil {
 			return err
 		}
-		if len(res.Output) != 0 {
-			return fmt.Errorf("output %s, want {}", toJSON(res.Output))
+		if !jsonEqual(res.Output, strict(map[string]any{})) {
+			return fmt.Errorf("output %s, want {\"result\": {}}", toJSON(res.Output))
 		}
 		return nil
 	})

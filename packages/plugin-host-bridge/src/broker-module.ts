@@ -9,18 +9,18 @@
 // transport (Bento's `inproc`): what is delivered for T is published back to the host on T.
 import { type Batch, findPlugin, type Logger, Message } from '@bento-ts/core'
 import type { JsonObject, JsonValue } from '@bufbuild/protobuf'
+import { addConfigSecrets } from './bridge/secrets.ts'
+import type { HostContext, ModuleHandle } from './context.ts'
 import { HostSource, hostInputType, hostOutputType, registerSink, registerSource } from './host-components.ts'
 import {
   checkStream,
   errorText,
-  type HostContext,
   isMap,
-  type ModuleHandle,
   ModuleStream,
   metadataOf,
   throttledWarn,
+  withoutInternalKeys,
 } from './messaging.ts'
-import { withoutInternalKeys } from './stream-module.ts'
 
 interface TopicStreams {
   consumer: ModuleStream | undefined
@@ -81,8 +81,11 @@ export class BrokerModule implements ModuleHandle {
       throw this.#fail('topics must be a list of topic names')
     }
     this.#initialTopics = topics as string[]
+    const env = this.#ctx.env
+    // transport_config is the transport component's config: its secret fields by the component spec
+    addConfigSecrets({ [this.#transport]: tc }, env)
+    addConfigSecrets(c, env)
     if (this.#transport !== 'memory') {
-      const env = this.#ctx.env
       if (!findPlugin(env, 'input', this.#transport) && !findPlugin(env, 'output', this.#transport)) {
         throw this.#fail(`transport "${this.#transport}" is neither a Bento input nor an output`)
       }

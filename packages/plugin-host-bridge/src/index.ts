@@ -4,10 +4,19 @@ import { type Environment, standardEnvironment } from '@bento-ts/core'
 import { parse as parseYaml } from 'yaml'
 import { type EventPermissions, parseEventPermissions } from './bridge/permissions.ts'
 import { type HandshakeConfig, type PluginServer, servePlugin } from './goplugin.ts'
+import { conflictingPlugins, conflictMessage, ownPluginDir } from './installation.ts'
 import { createPluginLogger } from './log.ts'
+import { moduleTypes, stepTypes, triggerTypes } from './schemas.ts'
 import { BentoPlugin, type PluginManifest } from './service.ts'
 
 export { BrokerModule } from './broker-module.ts'
+export type { EngineCallbacks, HostContext, ModuleHandle } from './context.ts'
+export {
+  contractRegistry,
+  type ManifestContract,
+  manifestContracts,
+  moduleConfigMessages,
+} from './contracts.ts'
 export {
   Broker,
   negotiateVersion,
@@ -25,13 +34,20 @@ export {
   withHostComponents,
 } from './host-components.ts'
 export { InputModule } from './input-module.ts'
+export {
+  conflictingPlugins,
+  conflictMessage,
+  type InstalledPlugin,
+  ownPluginDir,
+  readInstalled,
+} from './installation.ts'
 export { createPluginLogger } from './log.ts'
-export { type HostContext, type ModuleHandle, messageToMap, metadataOf } from './messaging.ts'
+export { messageToMap, metadataOf, withoutInternalKeys } from './messaging.ts'
 export { OutputModule } from './output-module.ts'
 export { moduleSchemas, moduleTypes, stepTypes, triggerTypes } from './schemas.ts'
-export { BentoPlugin, type EngineCallbacks, type PluginManifest } from './service.ts'
+export { BentoPlugin, type PluginManifest } from './service.ts'
 export { BentoStep, toOutput } from './step.ts'
-export { StreamModule, withoutInternalKeys } from './stream-module.ts'
+export { StreamModule } from './stream-module.ts'
 export { BentoTrigger } from './trigger.ts'
 
 /** The workflow engine's go-plugin handshake (its plugin/external/contract package). */
@@ -75,6 +91,11 @@ export interface WorkflowPluginOptions {
   processEnv?: NodeJS.ProcessEnv
   /** default: readEventPermissions(processEnv) */
   events?: EventPermissions
+  /**
+   * the plugin's install dir, checked for other plugins providing the same types; default:
+   * ownPluginDir(); null: no check
+   */
+  pluginDir?: string | null
 }
 
 /**
@@ -117,6 +138,18 @@ export async function serveWorkflowPlugin(options: WorkflowPluginOptions): Promi
     level: options.processEnv?.BENTO_PLUGIN_LOG_LEVEL ?? process.env.BENTO_PLUGIN_LOG_LEVEL ?? 'info',
     fields: { '@module': 'bento' },
   })
+  const processEnv = options.processEnv ?? process.env
+  if (processEnv[workflowHandshake.magicCookieKey] === workflowHandshake.magicCookieValue) {
+    const ownDir = options.pluginDir === undefined ? ownPluginDir() : (options.pluginDir ?? undefined)
+    const conflicts =
+      ownDir === undefined ? [] : conflictingPlugins(ownDir, [...moduleTypes, ...stepTypes, ...triggerTypes])
+    if (ownDir !== undefined && conflicts.length > 0) {
+      // stderr is what the host logs for a plugin that exits before its handshake
+      process.stderr.write(`${conflictMessage(ownDir, conflicts)}\n`)
+      process.exitCode = 1
+      return undefined
+    }
+  }
   const env = options.env ?? standardEnvironment()
   const plugin = new BentoPlugin({
     manifest: options.manifest,

@@ -12,19 +12,18 @@ import { intOption, type LaneConfig, laneConfig } from './bridge/options.ts'
 import { checkEmit } from './bridge/permissions.ts'
 import { addConfigSecrets } from './bridge/secrets.ts'
 import { topicProblem } from './bridge/topics.ts'
+import type { HostContext, ModuleHandle } from './context.ts'
 import { hostOutputType, registerSink } from './host-components.ts'
 import {
   checkStream,
   errorText,
-  type HostContext,
   isMap,
-  type ModuleHandle,
   ModuleStream,
   metadataOf,
   pipelineOf,
   throttledWarn,
+  withoutInternalKeys,
 } from './messaging.ts'
-import { withoutInternalKeys } from './stream-module.ts'
 
 export class InputModule implements ModuleHandle {
   readonly #handleId: string

@@ -1,5 +1,5 @@
-// What bento.input, bento.output, bento.broker and the bento trigger share: the plugin context they
-// run in, message conversions, and a Bento stream owned by a module (never by an RPC).
+// What the module types and the bento trigger share: message conversions, config checks, and a
+// Bento stream owned by a module (never by an RPC).
 import {
   ConfigError,
   type Environment,
@@ -12,31 +12,9 @@ import {
 } from '@bento-ts/core'
 import type { JsonObject, JsonValue } from '@bufbuild/protobuf'
 import { stringify } from 'yaml'
-import type { BridgeSettings } from './bridge/options.ts'
 import { addMetadataSecrets } from './bridge/secrets.ts'
 import { createPluginLogger } from './log.ts'
 import { ProcessorConfigError, processorList } from './processors.ts'
-import type { EngineCallbacks } from './service.ts'
-
-/** What a module of the plugin may use besides its own config. */
-export interface HostContext {
-  /** the components streams are built from, the host ends included */
-  env: Environment
-  logger: Logger
-  /** the host's EngineCallbackService, once ConfigureCallback succeeded */
-  callbacks(): EngineCallbacks | undefined
-  /** event permissions, depth limit, loop guard and metrics shared by every module */
-  bridge: BridgeSettings
-}
-
-/** A module handle: modules and triggers share one namespace of handles. */
-export interface ModuleHandle {
-  init(): void | Promise<void>
-  start(): Promise<void>
-  stop(): Promise<void>
-  /** DeliverMessage for this handle; rejects (not acknowledged) when the message was not written */
-  deliver?(topic: string, payload: Uint8Array, metadata: Record<string, string>): Promise<void>
-}
 
 /** The error text of anything thrown, gRPC errors by their details. */
 export function errorText(err: unknown): string {
@@ -64,6 +42,13 @@ export function messageToMap(message: Message): JsonObject {
     } catch {}
   }
   return { body, metadata: metadataOf(message) }
+}
+
+/** Drops keys the host adds for itself (`_config_dir`, …): they are not Bento config. */
+export function withoutInternalKeys(config: JsonObject | undefined): JsonObject {
+  const out: JsonObject = {}
+  for (const [key, value] of Object.entries(config ?? {})) if (!key.startsWith('_')) out[key] = value
+  return out
 }
 
 export const isMap = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v)

@@ -12,17 +12,9 @@ import { checkSubscribe } from './bridge/permissions.ts'
 import { addConfigSecrets } from './bridge/secrets.ts'
 import { matchTopic, topicProblem } from './bridge/topics.ts'
 import { type DeliveryWindow, deliveryWindow } from './bridge/window.ts'
+import type { HostContext, ModuleHandle } from './context.ts'
 import { HostSource, hostInputType, registerSource } from './host-components.ts'
-import {
-  checkStream,
-  errorText,
-  type HostContext,
-  isMap,
-  type ModuleHandle,
-  ModuleStream,
-  pipelineOf,
-} from './messaging.ts'
-import { withoutInternalKeys } from './stream-module.ts'
+import { checkStream, errorText, isMap, ModuleStream, pipelineOf, withoutInternalKeys } from './messaging.ts'
 
 export class OutputModule implements ModuleHandle {
   readonly #handleId: string

@@ -8,12 +8,14 @@ import { type BridgeSettings, bridgeSettings } from './bridge/options.ts'
 import type { EventPermissions } from './bridge/permissions.ts'
 import { maskSecrets } from './bridge/secrets.ts'
 import { BrokerModule } from './broker-module.ts'
+import type { EngineCallbacks, HostContext, ModuleHandle } from './context.ts'
+import { contractRegistry, typedModuleConfig, typedStepOutput, typedStepRequest } from './contracts.ts'
 import { EngineCallbackService, PluginService } from './gen/workflow/plugin/v1/plugin_pb.ts'
 import type { Broker } from './goplugin.ts'
-import { addService, createClient, type ServiceClient } from './grpc.ts'
+import { addService, createClient } from './grpc.ts'
 import { withHostComponents } from './host-components.ts'
 import { InputModule } from './input-module.ts'
-import { errorText, type HostContext, type ModuleHandle } from './messaging.ts'
+import { errorText } from './messaging.ts'
 import { OutputModule } from './output-module.ts'
 import { moduleSchemas, moduleTypes, stepTypes, triggerTypes } from './schemas.ts'
 import { BentoStep } from './step.ts'
@@ -26,8 +28,6 @@ export interface PluginManifest {
   author: string
   description: string
 }
-
-export type EngineCallbacks = ServiceClient<(typeof EngineCallbackService)['method']>
 
 export interface PluginServiceOptions {
   manifest: PluginManifest
@@ -62,7 +62,6 @@ export class BentoPlugin {
     this.bridge = bridgeSettings(options.logger, this.#metrics, events, events.maxPropagationDepth)
   }
 
-  /** What modules and triggers get: the environment with the host ends, the logger, the callbacks. */
   /** The environment, loaded on first use (a failed load is tried again by the next call). */
   #environment(): Promise<Environment> {
     if (this.#env !== undefined) return Promise.resolve(this.#env)
@@ -102,7 +101,7 @@ export class BentoPlugin {
       case 'bento.broker':
         return new BrokerModule(handleId, name, config, ctx)
       default:
-        return new StreamModule(name, config, ctx.env, ctx.logger)
+        return new StreamModule(name, config, ctx)
     }
   }
 
@@ -142,8 +141,9 @@ export class BentoPlugin {
       getStepTypes: () => ({ types: [...stepTypes] }),
       getTriggerTypes: () => ({ types: [...triggerTypes] }),
       getModuleSchemas: () => ({ schemas: [...moduleSchemas] }),
-      // No typed contracts: the host sends and takes the Struct fields (config, current, output).
-      getContractRegistry: () => ({}),
+      // STRICT_PROTO for every type: a host that reads this sends typed_config / typed_input and
+      // wants typed_output; requests with the Struct fields only are served as before.
+      getContractRegistry: () => contractRegistry,
       getConfigFragment: () => ({}),
       getAsset: () => ({ error: 'plugin does not implement AssetProvider' }),
 
@@ -152,9 +152,17 @@ export class BentoPlugin {
         if (!(moduleTypes as readonly string[]).includes(request.type)) {
           return { error: `unknown module type: ${request.type}` }
         }
-        const handleId = randomUUID()
-        this.#modules.set(handleId, this.#newModule(request.type, handleId, request.name, request.config))
-        return { handleId }
+        try {
+          const config =
+            request.typedConfig === undefined
+              ? request.config
+              : typedModuleConfig(request.type, request.typedConfig)
+          const handleId = randomUUID()
+          this.#modules.set(handleId, this.#newModule(request.type, handleId, request.name, config))
+          return { handleId }
+        } catch (err) {
+          return { error: errorOf(err) }
+        }
       },
       initModule: (request) => onModule(request.handleId, (m) => m.init()),
       startModule: (request) => onModule(request.handleId, (m) => m.start()),
@@ -171,7 +179,11 @@ export class BentoPlugin {
           return { error: `unknown step type: ${request.type}` }
         }
         try {
-          const step = await BentoStep.create(request.name, request.config, env, logger, this.#metrics)
+          const config =
+            request.typedConfig === undefined
+              ? request.config
+              : typedStepRequest(request.typedConfig, undefined).config
+          const step = await BentoStep.create(request.name, config, env, logger, this.#metrics)
           const handleId = randomUUID()
           this.#steps.set(handleId, step)
           return { handleId }
@@ -183,6 +195,16 @@ export class BentoPlugin {
         const step = this.#steps.get(request.handleId)
         if (step === undefined) return { error: `unknown step handle: ${request.handleId}` }
         try {
+          if (request.typedConfig !== undefined || request.typedInput !== undefined) {
+            // STRICT_PROTO: the host sends no current/config Structs and reads only typed_output.
+            const typed = typedStepRequest(request.typedConfig, request.typedInput)
+            const { output } = await step.execute({
+              triggerData: request.triggerData,
+              current: typed.data,
+              config: typed.config,
+            })
+            return { typedOutput: typedStepOutput(output) }
+          }
           const { output } = await step.execute({
             triggerData: request.triggerData,
             current: request.current,

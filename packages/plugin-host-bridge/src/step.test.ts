@@ -1,8 +1,8 @@
 import { createMetrics, silentLogger, standardEnvironment } from '@bento-ts/core'
 import { describe, expect, it } from 'vitest'
+import { withoutInternalKeys } from './messaging.ts'
 import { processorList } from './processors.ts'
 import { BentoStep, toOutput } from './step.ts'
-import { withoutInternalKeys } from './stream-module.ts'
 
 const env = standardEnvironment()
 const step = (config: Record<string, unknown>) =>

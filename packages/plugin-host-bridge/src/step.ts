@@ -8,6 +8,7 @@ import {
   runProcessors,
 } from '@bento-ts/core'
 import type { JsonObject, JsonValue } from '@bufbuild/protobuf'
+import { addConfigSecrets } from './bridge/secrets.ts'
 import { buildProcessors, ProcessorConfigError, parseProcessors, processorList } from './processors.ts'
 
 export interface StepInput {
@@ -63,7 +64,9 @@ export class BentoStep {
     let chain = this.#chains.get(key)
     if (chain === undefined) {
       chain = (async () => {
-        const parsed = parseProcessors(processorList(value), this.#env)
+        const list = processorList(value)
+        addConfigSecrets(list, this.#env)
+        const parsed = parseProcessors(list, this.#env)
         return buildProcessors(parsed, this.#env, this.#logger, this.#metrics)
       })().catch((err: unknown) => {
         this.#chains.delete(key)

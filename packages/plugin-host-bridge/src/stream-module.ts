@@ -1,118 +1,71 @@
-// `bento.stream`: the module config is a whole Bento stream config, run for the module's lifetime.
-import {
-  ConfigError,
-  type Environment,
-  type Logger,
-  loadStreamConfig,
-  type Stream,
-  type StreamConfig,
-  startStream,
-} from '@bento-ts/core'
+// `bento.stream`: the module config is a whole Bento stream config, run for the module's lifetime
+// by the same ModuleStream as the other module types (logging, credential masking, draining).
+import type { Logger, StreamConfig } from '@bento-ts/core'
 import type { JsonObject } from '@bufbuild/protobuf'
-import { stringify } from 'yaml'
-import { createPluginLogger } from './log.ts'
+import { addConfigSecrets } from './bridge/secrets.ts'
+import type { HostContext, ModuleHandle } from './context.ts'
+import { checkStream, errorText, ModuleStream, withoutInternalKeys } from './messaging.ts'
 
-/** Drops keys the host adds for itself (`_config_dir`, …): they are not Bento config. */
-export function withoutInternalKeys(config: JsonObject | undefined): JsonObject {
-  const out: JsonObject = {}
-  for (const [key, value] of Object.entries(config ?? {})) if (!key.startsWith('_')) out[key] = value
-  return out
-}
-
-/** The longest a StopModule waits for in-flight messages before cancelling them. */
-const maxStopMs = 10_000
-
-export type ModuleState = 'created' | 'initialized' | 'running' | 'stopped' | 'failed'
-
-export class StreamModule {
+export class StreamModule implements ModuleHandle {
   readonly name: string
   readonly #config: JsonObject
-  readonly #env: Environment
+  readonly #ctx: HostContext
   readonly #logger: Logger
+  readonly #stream: ModuleStream
   #checked: StreamConfig | undefined
-  #stream: Stream | undefined
-  #state: ModuleState = 'created'
 
-  constructor(name: string, config: JsonObject | undefined, env: Environment, logger: Logger) {
+  constructor(name: string, config: JsonObject | undefined, ctx: HostContext) {
     this.name = name
     this.#config = withoutInternalKeys(config)
-    this.#env = env
-    this.#logger = logger.child({ module: name, type: 'bento.stream' })
+    this.#ctx = ctx
+    const fields = { module: name, type: 'bento.stream' }
+    this.#logger = ctx.logger.child(fields)
+    this.#stream = new ModuleStream(this.#logger, fields)
   }
 
-  get state(): ModuleState {
-    return this.#state
-  }
-
-  #fail(message: string, cause?: unknown): Error {
-    return new Error(`bento.stream "${this.name}": ${message}`, cause === undefined ? {} : { cause })
+  #fail(message: string): Error {
+    return new Error(`bento.stream "${this.name}": ${message}`)
   }
 
   /** Checks the config: empty, no input or output, unknown components, bad fields. */
   init(): void {
-    if (Object.keys(this.#config).length === 0) throw this.#fail('configuration is empty')
-    const missing = ['input', 'output'].filter(
-      (k) => this.#config[k] === undefined || this.#config[k] === null,
-    )
+    const c = this.#config
+    if (Object.keys(c).length === 0) throw this.#fail('configuration is empty')
+    addConfigSecrets(c, this.#ctx.env)
+    const missing = ['input', 'output'].filter((k) => c[k] === undefined || c[k] === null)
     if (missing.length > 0) {
       throw this.#fail(
         `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} required (a plugin has no usable stdin/stdout)`,
       )
     }
     try {
-      this.#checked = loadStreamConfig(stringify(this.#config), this.#env)
+      this.#checked = checkStream(c, this.#ctx.env)
     } catch (err) {
-      if (err instanceof ConfigError) {
-        throw this.#fail(
-          err.problems.map((p) => (p.path === '' ? p.message : `${p.path}: ${p.message}`)).join('; '),
-        )
-      }
-      throw this.#fail((err as Error).message, err)
+      throw this.#fail(errorText(err))
     }
-    if (this.#state === 'created') this.#state = 'initialized'
   }
 
   /** Builds the components and starts the stream in the background; returns once it runs. */
   async start(): Promise<void> {
-    if (this.#stream !== undefined && this.#state === 'running') return
+    if (this.#stream.running) return
     if (this.#checked === undefined) this.init()
     const config = this.#checked!
-    const level = typeof config.logger?.level === 'string' ? config.logger.level : 'info'
     try {
-      this.#stream = await startStream(config, this.#env, {
-        logger: createPluginLogger({ level, fields: { module: this.name, type: 'bento.stream' } }),
-      })
+      await this.#stream.start(config, this.#ctx.env)
     } catch (err) {
-      this.#state = 'failed'
-      throw this.#fail(`start: ${(err as Error).message}`, err)
+      throw this.#fail(`start: ${errorText(err)}`)
     }
-    this.#state = 'running'
     this.#logger.info('stream started', { input: config.input.type, output: config.output.type })
-    const stream = this.#stream
-    stream.done.then(
-      () => {
-        if (this.#stream === stream && this.#state === 'running') this.#logger.info('stream finished')
-      },
-      (err: Error) => {
-        if (this.#stream === stream) this.#state = 'failed'
-        this.#logger.error('stream failed', { error: err.message })
-      },
-    )
   }
 
   /** Stops the stream, draining in-flight messages within its shutdown_timeout (at most 10 s). */
   async stop(): Promise<void> {
-    const stream = this.#stream
-    if (stream === undefined) return
-    this.#stream = undefined
-    const timeout = Math.min(stream.shutdownTimeoutMs, maxStopMs)
+    if (!this.#stream.running) return
     try {
-      await stream.stop(timeout)
+      await this.#stream.stop()
     } catch (err) {
-      this.#state = 'failed'
-      throw this.#fail(`stop: ${(err as Error).message}`, err)
+      throw this.#fail(`stop: ${errorText(err)}`)
     }
-    this.#state = 'stopped'
     this.#logger.info('stream stopped')
   }
 }

@@ -8,8 +8,8 @@ import {
 } from '@bento-ts/core'
 import { describe, expect, it } from 'vitest'
 import { bridgeSettings } from './bridge/options.ts'
+import type { EngineCallbacks } from './context.ts'
 import { withHostComponents } from './host-components.ts'
-import type { EngineCallbacks } from './service.ts'
 import { BentoTrigger } from './trigger.ts'
 
 // An input that never connects: the stream retries forever, and the trigger must tell the host.

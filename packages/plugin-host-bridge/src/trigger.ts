@@ -14,13 +14,12 @@ import { forwardBatch } from './bridge/forward.ts'
 import { createLanes, type Lanes } from './bridge/lanes.ts'
 import { durationOption, intOption, type LaneConfig, laneConfig } from './bridge/options.ts'
 import { addConfigSecrets } from './bridge/secrets.ts'
+import type { HostContext, ModuleHandle } from './context.ts'
 import { hostOutputType, registerSink } from './host-components.ts'
 import {
   checkStream,
   errorText,
-  type HostContext,
   isMap,
-  type ModuleHandle,
   ModuleStream,
   messageToMap,
   pipelineOf,

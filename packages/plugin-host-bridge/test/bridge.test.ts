@@ -127,4 +127,84 @@ describe('event bridge over the wire', () => {
     expect(p.stderr()).toContain('sending with ******')
     expect(p.stderr()).toContain('rejected: header ****** not allowed here')
   })
+
+  it('masks the secret fields of every config: bento.stream, bento.broker, step.bento, the trigger', async () => {
+    const secrets = {
+      stream: 'pw-STREAM-7f3k2',
+      broker: 'pw-BROKER-9d1m8',
+      step: 'pw-STEP-4c6p0',
+      trigger: 'pw-TRIGGER-2a5z9',
+    }
+    const basicAuth = (password: string) => ({ enabled: true, username: 'u', password })
+    // bento.stream: the password of its http_client output; its pipeline logs that same text
+    const stream = await create('bento.stream', 'stream-secret', {
+      input: { generate: { mapping: 'root = {"n": counter()}', interval: '50ms' } },
+      pipeline: { processors: [{ log: { level: 'INFO', message: `stream holds ${secrets.stream}` } }] },
+      output: { http_client: { url: 'http://127.0.0.1:9/never', basic_auth: basicAuth(secrets.stream) } },
+      shutdown_timeout: '1s',
+    })
+    expect(await init(stream)).toBe('')
+    answers.push((await p.plugin.startModule({ handleId: stream })).error)
+    // bento.broker: the password in transport_config, the transport component's secret field
+    const broker = await create('bento.broker', 'broker-secret', {
+      transport: 'http_client',
+      transport_config: { url: 'http://127.0.0.1:9/{topic}', basic_auth: basicAuth(secrets.broker) },
+    })
+    expect(await init(broker)).toBe('')
+    // step.bento: an http processor's password (the step is only created)
+    const holder = await p.plugin.createStep({
+      type: 'step.bento',
+      name: 'holder',
+      config: {
+        processors: [{ http: { url: 'http://127.0.0.1:9/', basic_auth: basicAuth(secrets.step) } }],
+      } as never,
+    })
+    answers.push(holder.error)
+    expect(holder.error).toBe('')
+    // the trigger: a kafka input's SASL password
+    const trigger = await p.plugin.createTrigger({
+      type: 'bento',
+      name: 'pipeline:secret',
+      config: {
+        subscriptions: [
+          {
+            input: {
+              kafka: {
+                addresses: ['127.0.0.1:9'],
+                topics: ['t'],
+                consumer_group: 'g',
+                sasl: { mechanism: 'PLAIN', user: 'u', password: secrets.trigger },
+              },
+            },
+          },
+        ],
+      } as never,
+    })
+    answers.push(trigger.error)
+    expect(trigger.error).toBe('')
+    const deadline = Date.now() + 10_000
+    while (!p.stderr().includes('stream holds')) {
+      if (Date.now() > deadline) throw new Error(`no stream log line: ${p.stderr().slice(-2000)}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    // Each secret, quoted back by a failing step, comes back masked.
+    const leaky = await p.plugin.createStep({
+      type: 'step.bento',
+      name: 'echo',
+      config: { processors: 'mapping: root = throw("refused " + this.auth)' } as never,
+    })
+    for (const secret of Object.values(secrets)) {
+      const executed = await p.plugin.executeStep({ handleId: leaky.handleId, triggerData: { auth: secret } })
+      answers.push(executed.error)
+      expect(executed.error).toContain('refused ******')
+    }
+    answers.push((await p.plugin.stopModule({ handleId: stream })).error)
+
+    const everything = [p.stdout(), p.stderr(), ...answers].join('\n')
+    for (const secret of Object.values(secrets)) {
+      for (const line of everything.split('\n')) if (line.includes(secret)) console.error('LEAK:', line)
+      expect(everything).not.toContain(secret)
+    }
+    expect(p.stderr()).toContain('stream holds ******')
+  })
 })

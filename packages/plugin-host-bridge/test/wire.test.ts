@@ -5,9 +5,18 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { repoRoot } from '@bento-ts/test-services'
+import { create, fromJson, type JsonValue } from '@bufbuild/protobuf'
+import { anyPack, anyUnpack } from '@bufbuild/protobuf/wkt'
 import * as grpc from '@grpc/grpc-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HealthCheckResponse_ServingStatus } from '../src/gen/grpc/health/v1/health_pb.ts'
+import {
+  ProcessorStepConfigSchema,
+  ProcessorStepInputSchema,
+  ProcessorStepOutputSchema,
+  StreamModuleConfigSchema,
+} from '../src/gen/workflow/plugin/bento/v1/bento_pb.ts'
+import { ContractMode } from '../src/gen/workflow/plugin/v1/plugin_pb.ts'
 import { notAPluginHostMessage } from '../src/goplugin.ts'
 import {
   buildBridge,
@@ -98,7 +107,83 @@ describe('workflow-plugin-bento over the wire', () => {
     expect((await p.plugin.getTriggerTypes({})).types).toEqual(manifest.triggerTypes)
     const schemas = (await p.plugin.getModuleSchemas({})).schemas
     expect(schemas.map((s) => s.type).sort()).toEqual([...manifest.moduleTypes, ...manifest.stepTypes].sort())
-    expect((await p.plugin.getContractRegistry({})).contracts).toEqual([])
+    // STRICT_PROTO for every type plugin.json advertises, the contracts plugin.json lists
+    const registry = await p.plugin.getContractRegistry({})
+    expect(
+      registry.contracts.map((c) => ({
+        kind: ['', 'module', 'step', '', 'trigger'][c.kind],
+        type: c.moduleType || c.stepType || c.triggerType,
+        mode: c.mode === ContractMode.STRICT_PROTO ? 'strict_proto' : c.mode,
+        config: c.configMessage,
+        ...(c.inputMessage === '' ? {} : { input: c.inputMessage }),
+        ...(c.outputMessage === '' ? {} : { output: c.outputMessage }),
+      })),
+    ).toEqual(manifest.contracts)
+    expect(registry.fileDescriptorSet?.file.map((f) => f.name)).toEqual([
+      'google/protobuf/struct.proto',
+      'workflow/plugin/bento/v1/bento.proto',
+    ])
+  })
+
+  describe('typed contracts (STRICT_PROTO), as a host that reads them calls', () => {
+    const typedStep = (processors: JsonValue) =>
+      anyPack(ProcessorStepConfigSchema, fromJson(ProcessorStepConfigSchema, { processors }))
+
+    it('step.bento: typed_config and typed_input in, typed_output {result} out', async () => {
+      const config = typedStep([{ mapping: 'root.sum = this.a + this.b' }])
+      const created = await p.plugin.createStep({ type: 'step.bento', name: 'typed', typedConfig: config })
+      expect(created.error).toBe('')
+      // the host sends trigger_data as a Struct and current's `data` as typed_input
+      const input = anyPack(ProcessorStepInputSchema, create(ProcessorStepInputSchema, { data: { b: 3 } }))
+      const executed = await p.plugin.executeStep({
+        handleId: created.handleId,
+        triggerData: { a: 2, b: 100 },
+        typedConfig: config,
+        typedInput: input,
+      })
+      expect(executed.error).toBe('')
+      expect(executed.output).toBeUndefined()
+      expect(anyUnpack(executed.typedOutput!, ProcessorStepOutputSchema)?.result).toEqual({ sum: 5 })
+      // the same step called the legacy way answers the Struct output, as before
+      const legacy = await p.plugin.executeStep({ handleId: created.handleId, current: { a: 1, b: 1 } })
+      expect(legacy).toMatchObject({ error: '', output: { sum: 2 } })
+      expect(legacy.typedOutput).toBeUndefined()
+    })
+
+    it('step.bento: a Go-plugin config (processors as a YAML string) works typed', async () => {
+      const config = typedStep("mapping: 'root.output = this.input.uppercase()'")
+      const created = await p.plugin.createStep({ type: 'step.bento', name: 'go-style', typedConfig: config })
+      const executed = await p.plugin.executeStep({
+        handleId: created.handleId,
+        triggerData: { input: 'hello' },
+        typedConfig: config,
+      })
+      expect(anyUnpack(executed.typedOutput!, ProcessorStepOutputSchema)?.result).toEqual({ output: 'HELLO' })
+    })
+
+    it('modules: typed_config is the module config; errors name the module as before', async () => {
+      const stream = anyPack(
+        StreamModuleConfigSchema,
+        fromJson(StreamModuleConfigSchema, {
+          input: { generate: { mapping: 'root = {}', count: 1, interval: '' } },
+          output: { no_such_output: {} },
+          shutdown_timeout: '1s',
+        }),
+      )
+      const created = await p.plugin.createModule({
+        type: 'bento.stream',
+        name: 'typed',
+        typedConfig: stream,
+      })
+      expect(created.error).toBe('')
+      expect((await p.plugin.initModule({ handleId: created.handleId })).error).toMatch(
+        /^bento\.stream "typed": output\.no_such_output/,
+      )
+      const wrong = await p.plugin.createModule({ type: 'bento.input', name: 'wrong', typedConfig: stream })
+      expect(wrong.error).toBe(
+        'bento.input typed_config: typed payload is type.googleapis.com/workflow.plugin.bento.v1.StreamModuleConfig, want workflow.plugin.bento.v1.InputModuleConfig',
+      )
+    })
   })
 
   describe('step.bento', () => {

@@ -39,6 +39,9 @@ it('loads, runs and shuts down in the workflow host', async () => {
   expect(summary.checks.map((c) => c.name)).toEqual(
     expect.arrayContaining([
       'load (handshake, manifest, ConfigureCallback)',
+      'manifest',
+      'step.bento: processors as a list',
+      'step.bento: a legacy (Struct) call still gives the flat output',
       'step.bento: a dropped message gives {} promptly',
       'bento.input: every message published to target_topic (CallbackServer publish func)',
       'bento.input: a refused publish is nacked and redelivered',
