@@ -2,16 +2,19 @@ import { readFileSync } from 'node:fs'
 import {
   ConfigError,
   componentSchema,
+  createLogger,
   type Environment,
   findPlugin,
   formatProblem,
   lintStreamConfig,
   pluginNames,
+  silentLogger,
   standardEnvironment,
   startStreamFromFile,
 } from '@bento-ts/core'
 import { Command, Option } from 'commander'
 import { runBlobl } from './blobl.ts'
+import { runTests } from './unit-test/run.ts'
 import { version } from './version.ts'
 
 export { version }
@@ -132,6 +135,30 @@ export function createCli(env: Environment = standardEnvironment()): Command {
     )
     .action((wanted: string[], options: { format: string }) => {
       process.stdout.write(`${listComponents(env, wanted, options.format)}\n`)
+    })
+
+  program
+    .command('test')
+    .description(
+      'run the unit tests of configs: `tests:` inside them or in a `<name>_bento_test.yaml` beside them; exit status 1 when one fails',
+    )
+    .argument('[paths...]', 'configs, test files, globs, or dir/... for every config below dir', ['./...'])
+    .option('-r, --resources <paths...>', 'files of resources the tested processors may use')
+    .option('--log <level>', 'let components log at this level to stdout')
+    .action(async (paths: string[], options: { resources?: string[]; log?: string }) => {
+      const resources = [
+        ...((program.opts().resources as string[] | undefined) ?? []),
+        ...(options.resources ?? []),
+      ]
+      const logger =
+        options.log === undefined ? silentLogger : createLogger({ level: options.log }, process.stdout)
+      const passed = await runTests(paths, env, {
+        resources,
+        logger,
+        write: (text) => process.stdout.write(text),
+        writeError: (text) => process.stderr.write(text),
+      })
+      process.exitCode = passed ? 0 : 1
     })
 
   program

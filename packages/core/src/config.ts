@@ -168,9 +168,11 @@ function parseValue(ctx: ParseContext, f: FieldSpec, node: Node, path: string): 
     case 'array': {
       if (!isSeq(node)) return wrong('a list')
       const element: FieldSpec =
-        f.fields !== undefined
-          ? { name: '', type: 'object', fields: f.fields }
-          : { name: '', type: f.items ?? 'any' }
+        f.element !== undefined
+          ? f.element
+          : f.fields !== undefined
+            ? { name: '', type: 'object', fields: f.fields }
+            : { name: '', type: f.items ?? 'any' }
       return node.items.map((item, i) => parseValue(ctx, element, item as Node, join(path, i)))
     }
     case 'map': {
@@ -328,6 +330,8 @@ export interface ParseOptions {
   file?: string
   /** variables for `${VAR:default}`; default: process.env */
   vars?: Record<string, string | undefined>
+  /** an unset variable without a default becomes "" instead of a problem (`lint --skip-env-var-check`) */
+  skipEnvVarCheck?: boolean
 }
 
 /**
@@ -343,7 +347,12 @@ export function parseConfig(
   const substituted = substituteEnv(text, options.vars ?? process.env, options.file)
   const lines = new LineCounter()
   const doc = parseDocument(substituted.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
-  const ctx: ParseContext = { env, file: options.file, lines, problems: [...substituted.problems] }
+  const ctx: ParseContext = {
+    env,
+    file: options.file,
+    lines,
+    problems: options.skipEnvVarCheck === true ? [] : [...substituted.problems],
+  }
   for (const error of doc.errors) {
     const { line, col } = lines.linePos(error.pos[0])
     ctx.problems.push({

@@ -13,10 +13,13 @@ export type {
   Resources,
 } from './component.ts'
 export { EndOfInput, InputDraining, KeyExists, KeyNotFound, NotConnected } from './component.ts'
+export { applyMapping } from './components/mapping.ts'
+export { queryBool } from './components/processors/util.ts'
 export {
   ConfigError,
   type ConfigProblem,
   formatProblem,
+  type ParseOptions,
   parseComponentValue,
   parseConfig,
   substituteEnv,
@@ -65,3 +68,10 @@ export {
   syncResponseStoreOf,
   syncResponsesExpected,
 } from './sync-response.ts'
+export {
+  type TestCase,
+  type TestConditions,
+  type TestInput,
+  testCaseFields,
+  testsField,
+} from './unit-test-spec.ts'

@@ -14,6 +14,8 @@ import { type StreamConfig, streamFields } from './stream-config.ts'
 export interface LoadOptions {
   file?: string
   vars?: Record<string, string | undefined>
+  /** see ParseOptions.skipEnvVarCheck */
+  skipEnvVarCheck?: boolean
 }
 
 /** Reads and checks a stream config; throws ConfigError listing every problem with its position. */

@@ -35,6 +35,8 @@ export interface FieldSpec {
   fields?: readonly FieldSpec[]
   /** element type of an array or map that is not an object */
   items?: FieldType
+  /** element spec of an array whose elements are lists themselves (a list of batches) */
+  element?: FieldSpec
   examples?: readonly unknown[]
 }
 
@@ -144,11 +146,13 @@ export function fieldSchema(f: FieldSpec): Record<string, unknown> {
   if (f.type === 'object' && f.fields !== undefined) Object.assign(out, objectSchema(f.fields))
   if (f.type === 'array') {
     out.items =
-      f.fields !== undefined
-        ? objectSchema(f.fields)
-        : f.items
-          ? fieldSchema({ name: '', type: f.items })
-          : {}
+      f.element !== undefined
+        ? fieldSchema(f.element)
+        : f.fields !== undefined
+          ? objectSchema(f.fields)
+          : f.items
+            ? fieldSchema({ name: '', type: f.items })
+            : {}
   }
   if (f.type === 'map') {
     out.additionalProperties =

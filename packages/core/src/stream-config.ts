@@ -1,6 +1,7 @@
 import type { ParsedComponent } from './component.ts'
 import { loggerFields } from './logger.ts'
 import { defaultsOf, field } from './spec.ts'
+import { testsField } from './unit-test-spec.ts'
 
 // Bento's top-level stream config: the same keys, defaults and shapes, so a Bento config loads as is.
 export const httpFields = [
@@ -36,7 +37,7 @@ export const streamFields = [
   field.duration('shutdown_delay', { default: '0s' }),
   field.duration('shutdown_timeout', { default: '20s' }),
   field.any('error_handling', { optional: true, advanced: true }),
-  field.any('tests', { optional: true }),
+  testsField,
 ]
 
 export interface StreamConfig {
