@@ -1,140 +1,166 @@
 import { readFileSync } from 'node:fs'
-import {
-  ConfigError,
-  componentSchema,
-  createLogger,
-  type Environment,
-  findPlugin,
-  formatProblem,
-  lintStreamConfig,
-  pluginNames,
-  silentLogger,
-  standardEnvironment,
-  startStreamFromFile,
-} from '@bento-ts/core'
+import { createLogger, type Environment, silentLogger, standardEnvironment } from '@bento-ts/core'
 import { Command, Option } from 'commander'
 import { runBlobl } from './blobl.ts'
+import { createConfig } from './create.ts'
+import { lintFiles } from './lint.ts'
+import { type ListFormat, listComponents, listFormats } from './list.ts'
+import { echoConfig, runConfig } from './run.ts'
+import { mergedFlags, type RunFlags, withRunFlags } from './run-flags.ts'
+import { runStreams } from './streams/command.ts'
 import { runTests } from './unit-test/run.ts'
 import { version } from './version.ts'
 
 export { version }
 
-const kinds = ['input', 'output', 'processor', 'cache', 'rate_limit', 'buffer'] as const
+/** Flags accepted by Bento that this build does not do yet: a clear error rather than ignoring them. */
+function refuseUnsupported(flags: RunFlags): string | undefined {
+  if (flags.watcher === true) return '-w/--watcher is not supported by this build yet'
+  if ((flags.templates ?? []).length > 0) return '-t/--templates is not supported by this build yet'
+  return undefined
+}
 
-/** Runs a stream until its input ends or SIGINT/SIGTERM, then drains within shutdown_timeout. */
-async function runConfig(path: string, resources: string[], env: Environment): Promise<number> {
-  let stream: Awaited<ReturnType<typeof startStreamFromFile>>
-  try {
-    stream = await startStreamFromFile(path, env, { resources, statusServer: true })
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`Config lint error: ${err.message}\n`)
-      return 1
-    }
-    process.stderr.write(`Failed to start the stream: ${(err as Error).message}\n`)
+async function run(command: Command, env: Environment, config: string | undefined): Promise<number> {
+  const flags = mergedFlags(command)
+  const refused = refuseUnsupported(flags)
+  if (refused !== undefined) {
+    process.stderr.write(`${refused}\n`)
     return 1
   }
-  let signalled = false
-  const stop = () => {
-    if (signalled) {
-      // A second signal: the user does not want to wait for the drain.
-      process.exit(1)
-    }
-    signalled = true
-    stream.logger.info('Received stop signal, draining in-flight messages')
-    void stream.stop(stream.shutdownTimeoutMs)
+  const path = config ?? flags.config
+  if (path === undefined) {
+    process.stderr.write('a config is required: -c config.yaml\n')
+    return 1
   }
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
-  await stream.done
-  process.off('SIGINT', stop)
-  process.off('SIGTERM', stop)
-  return 0
+  return runConfig(path, flags, env)
 }
 
-function lintFiles(paths: string[], env: Environment): number {
-  let problems = 0
-  for (const path of paths) {
-    let text: string
-    try {
-      text = readFileSync(path, 'utf8')
-    } catch (err) {
-      process.stderr.write(`${path}: ${(err as Error).message}\n`)
-      problems++
-      continue
-    }
-    for (const problem of lintStreamConfig(text, env, { file: path })) {
-      process.stderr.write(`${formatProblem(problem)}\n`)
-      problems++
-    }
-  }
-  return problems > 0 ? 1 : 0
-}
-
-function listComponents(env: Environment, wanted: string[], format: string): string {
-  const chosen =
-    wanted.length === 0 ? kinds : kinds.filter((k) => wanted.includes(k) || wanted.includes(`${k}s`))
-  if (format === 'text') {
-    return chosen
-      .map(
-        (kind) =>
-          `${kind}s:\n${pluginNames(env, kind)
-            .map((n) => `  - ${n}`)
-            .join('\n')}`,
-      )
-      .join('\n\n')
-  }
-  const out: Record<string, unknown[]> = {}
-  for (const kind of chosen) {
-    out[`${kind}s`] = pluginNames(env, kind).map((name) => {
-      const spec = findPlugin(env, kind, name)!.spec
-      return format === 'json' ? name : { ...spec, config_schema: componentSchema(spec) }
-    })
-  }
-  return JSON.stringify(out, null, 2)
-}
-
-/** The command line: `run`, `lint`, `list`, `blobl`; a bare `-c config.yaml` runs it, like Bento. */
+/**
+ * The command line, as Bento's: `run`, `streams`, `lint`, `list`, `test`, `echo`, `create`,
+ * `blobl`; a bare `-c config.yaml` runs it.
+ */
 export function createCli(env: Environment = standardEnvironment()): Command {
-  const program = new Command('workflow-plugin-bento')
-    .description('bento-ts: Bento stream processing in TypeScript, and the workflow engine plugin')
-    .version(version, '-v, --version')
-    .enablePositionalOptions()
-    .option('-c, --config <path>', 'a stream config to run')
-    .option('-r, --resources <paths...>', 'files of resources (caches, rate limits, …) to add')
-    .action(async (options: { config?: string; resources?: string[] }) => {
-      if (options.config === undefined) {
-        program.help({ error: true })
-      }
-      process.exitCode = await runConfig(options.config!, options.resources ?? [], env)
+  const program = withRunFlags(
+    new Command('workflow-plugin-bento')
+      .description('bento-ts: Bento stream processing in TypeScript, and the workflow engine plugin')
+      .version(version, '-v, --version')
+      .enablePositionalOptions(),
+    { config: true },
+  ).action(async (_options: RunFlags, command: Command) => {
+    if (mergedFlags(command).config === undefined) program.help({ error: true })
+    process.exitCode = await run(command, env, undefined)
+  })
+
+  withRunFlags(program.command('run').description('run a stream config').argument('[config]', 'the config'), {
+    config: true,
+  }).action(async (config: string | undefined, _options: RunFlags, command: Command) => {
+    process.exitCode = await run(command, env, config)
+  })
+
+  withRunFlags(
+    program
+      .command('streams')
+      .description(
+        'run stream configs side by side, managed over the REST API (/streams, /streams/{id}, /resources/{type}/{id}); the root config (-c) gives http, logger and shared resources',
+      )
+      .argument('[paths...]', 'stream config files or directories; a stream is named after its file')
+      .option('--no-api', 'disable the streams REST API')
+      .addOption(
+        new Option(
+          '--prefix-stream-endpoints [bool]',
+          "prefix the HTTP endpoints a stream's components register with its id",
+        ).default(true),
+      ),
+    { config: false },
+  ).action(async (paths: string[], options: { api: boolean }, command: Command) => {
+    const flags = mergedFlags(command)
+    const refused = refuseUnsupported(flags)
+    if (refused !== undefined) {
+      process.stderr.write(`${refused}\n`)
+      process.exitCode = 1
+      return
+    }
+    process.exitCode = await runStreams(paths, env, {
+      ...(flags.config === undefined ? {} : { rootConfig: flags.config }),
+      resources: flags.resources ?? [],
+      noApi: !options.api,
+      chilled: flags.chilled === true,
+      logger: (config) =>
+        createLogger(
+          flags['log.level'] === undefined ? config : { ...config, level: flags['log.level'].toUpperCase() },
+        ),
     })
+  })
 
   program
-    .command('run')
-    .description('run a stream config')
-    .requiredOption('-c, --config <path>', 'the stream config')
-    .option('-r, --resources <paths...>', 'files of resources (caches, rate limits, …) to add')
-    .action(async (options: { config: string; resources?: string[] }) => {
-      process.exitCode = await runConfig(options.config, options.resources ?? [], env)
+    .command('echo')
+    .description('print the main config (-c) as it would run: variables resolved, --set applied')
+    .action((_options: unknown, command: Command) => {
+      const flags = mergedFlags(command)
+      if (flags.config === undefined) {
+        process.stderr.write('a config is required: -c config.yaml echo\n')
+        process.exitCode = 1
+        return
+      }
+      process.exitCode = echoConfig(flags.config, flags, env)
     })
 
   program
     .command('lint')
     .description('check configs without running them; problems go to stderr as file:line:column')
-    .argument('<files...>')
-    .action((files: string[]) => {
-      process.exitCode = lintFiles(files, env)
-    })
+    .argument('[paths...]', 'configs, globs, or dir/... for every config below dir')
+    .option('--deprecated', 'report deprecated fields and components', false)
+    .option('--labels', 'report components without a label', false)
+    .option(
+      '--skip-env-var-check',
+      'do not report ${VAR} references to unset variables without a default',
+      false,
+    )
+    .action(
+      (
+        paths: string[],
+        options: { deprecated: boolean; labels: boolean; skipEnvVarCheck: boolean },
+        command: Command,
+      ) => {
+        const main = mergedFlags(command).config
+        const all = [...(main === undefined ? [] : [main]), ...paths]
+        if (all.length === 0) {
+          process.stderr.write('nothing to lint: give config paths, or -c config.yaml lint\n')
+          process.exitCode = 1
+          return
+        }
+        process.exitCode = lintFiles(all, env, options)
+      },
+    )
 
   program
     .command('list')
     .description('list the components this build has, with their config specs')
-    .argument('[kinds...]', 'inputs, outputs, processors, caches, rate_limits')
-    .addOption(
-      new Option('--format <format>', 'output format').choices(['text', 'json', 'json-full']).default('text'),
+    .argument('[kinds...]', 'inputs, outputs, processors, caches, rate_limits, buffers')
+    .addOption(new Option('--format <format>', 'output format').choices([...listFormats]).default('text'))
+    .option(
+      '--status <statuses>',
+      'only components of these statuses, comma separated (stable, beta, experimental, deprecated)',
     )
-    .action((wanted: string[], options: { format: string }) => {
-      process.stdout.write(`${listComponents(env, wanted, options.format)}\n`)
+    .action((wanted: string[], options: { format: ListFormat; status?: string }) => {
+      const statuses = (options.status ?? '').split(',').filter((s) => s !== '')
+      process.stdout.write(`${listComponents(env, wanted, options.format, statuses)}\n`)
+    })
+
+  program
+    .command('create')
+    .description(
+      'print a new config with the components named: inputs/processors/outputs, each a comma separated list',
+    )
+    .argument('[expression]', 'e.g. stdin/mapping,log/stdout')
+    .option('-s, --small', 'only input, pipeline and output, without advanced fields', false)
+    .action((expression: string | undefined, options: { small: boolean }) => {
+      try {
+        process.stdout.write(createConfig(expression, env, options.small))
+      } catch (err) {
+        process.stderr.write(`Generate error: ${(err as Error).message}\n`)
+        process.exitCode = 1
+      }
     })
 
   program
@@ -143,17 +169,20 @@ export function createCli(env: Environment = standardEnvironment()): Command {
       'run the unit tests of configs: `tests:` inside them or in a `<name>_bento_test.yaml` beside them; exit status 1 when one fails',
     )
     .argument('[paths...]', 'configs, test files, globs, or dir/... for every config below dir', ['./...'])
-    .option('-r, --resources <paths...>', 'files of resources the tested processors may use')
     .option('--log <level>', 'let components log at this level to stdout')
-    .action(async (paths: string[], options: { resources?: string[]; log?: string }) => {
-      const resources = [
-        ...((program.opts().resources as string[] | undefined) ?? []),
-        ...(options.resources ?? []),
-      ]
+    .action(async (paths: string[], options: { log?: string }, command: Command) => {
+      const flags = mergedFlags(command)
+      if ((flags.set ?? []).length > 0) {
+        process.stderr.write('Cannot override fields with --set (-s) during unit tests\n')
+        process.exitCode = 1
+        return
+      }
       const logger =
-        options.log === undefined ? silentLogger : createLogger({ level: options.log }, process.stdout)
+        options.log === undefined
+          ? silentLogger
+          : createLogger({ level: options.log.toUpperCase() }, process.stdout)
       const passed = await runTests(paths, env, {
-        resources,
+        resources: flags.resources ?? [],
         logger,
         write: (text) => process.stdout.write(text),
         writeError: (text) => process.stderr.write(text),

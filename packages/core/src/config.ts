@@ -5,6 +5,7 @@ import { parseDuration } from './duration.ts'
 import { type Environment, findPlugin, pluginNames } from './environment.ts'
 import { type ComponentKind, type FieldSpec, type FieldType, isRequired } from './spec.ts'
 import { didYouMean } from './suggest.ts'
+import { clipFinalBlockScalar } from './yaml-block-scalar.ts'
 
 /** One problem in a config, with where it is and what to do about it. */
 export interface ConfigProblem {
@@ -71,6 +72,9 @@ interface ParseContext {
   file: string | undefined
   lines: LineCounter
   problems: ConfigProblem[]
+  /** `lint --labels`, `lint --deprecated` */
+  requireLabels?: boolean
+  lintDeprecated?: boolean
 }
 
 function problemAt(ctx: ParseContext, node: Node | null | undefined, path: string, message: string): void {
@@ -228,6 +232,8 @@ function parseFields(
       }
       continue
     }
+    if (f.deprecated === true && ctx.lintDeprecated === true)
+      problemAt(ctx, child, join(path, f.name), `field ${f.name} is deprecated`)
     out[f.name] = parseValue(ctx, f, child!, join(path, f.name))
   }
   return out
@@ -289,6 +295,10 @@ function parseComponent(
       `label "${label}" must be lower case letters, digits and underscores`,
     )
   }
+  if (ctx.requireLabels === true && label === '' && type !== 'resource')
+    problemAt(ctx, node, path, `label is required for ${type}`)
+  if (ctx.lintDeprecated === true && plugin.spec.status === 'deprecated')
+    problemAt(ctx, node, typePath, `component ${type} is deprecated`)
   let config: unknown
   const spec = plugin.spec
   if (spec.value !== undefined) {
@@ -332,6 +342,10 @@ export interface ParseOptions {
   vars?: Record<string, string | undefined>
   /** an unset variable without a default becomes "" instead of a problem (`lint --skip-env-var-check`) */
   skipEnvVarCheck?: boolean
+  /** a component without a label is a problem (`lint --labels`) */
+  requireLabels?: boolean
+  /** a deprecated field or component is a problem (`lint --deprecated`) */
+  lintDeprecated?: boolean
 }
 
 /**
@@ -352,6 +366,8 @@ export function parseConfig(
     file: options.file,
     lines,
     problems: options.skipEnvVarCheck === true ? [] : [...substituted.problems],
+    requireLabels: options.requireLabels === true,
+    lintDeprecated: options.lintDeprecated === true,
   }
   for (const error of doc.errors) {
     const { line, col } = lines.linePos(error.pos[0])
@@ -364,6 +380,7 @@ export function parseConfig(
     })
   }
   if (doc.errors.length > 0) return { config: {}, problems: ctx.problems }
+  clipFinalBlockScalar(doc, substituted.text)
   const root = doc.contents as Node | null
   if (root !== null && !isMap(root) && !(isScalar(root) && root.value === null)) {
     problemAt(ctx, root, '', `expected the config to be an object, got ${describe(root)}`)

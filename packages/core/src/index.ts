@@ -33,7 +33,7 @@ export {
   findPlugin,
   pluginNames,
 } from './environment.ts'
-export { type StatusServer, startStatusServer } from './http-server.ts'
+export { type StatusServer, type StatusServerExtras, startStatusServer } from './http-server.ts'
 export { createLogger, type Logger, silentLogger } from './logger.ts'
 export { type Batch, Message } from './message.ts'
 export { createMetrics, type Metrics } from './metrics.ts'
@@ -61,6 +61,15 @@ export { standardEnvironment, standardPlugins } from './standard.ts'
 export { runStream } from './stream.ts'
 export { type StreamConfig, streamFields } from './stream-config.ts'
 export {
+  createStreamsManager,
+  type ManagedStream,
+  type ResourceKind,
+  StreamExists,
+  StreamNotFound,
+  type StreamsManager,
+  uptimeOf,
+} from './streams.ts'
+export {
   addSyncResponses,
   expectSyncResponses,
   SyncResponseStore,
@@ -75,3 +84,4 @@ export {
   testCaseFields,
   testsField,
 } from './unit-test-spec.ts'
+export { clipFinalBlockScalar } from './yaml-block-scalar.ts'

@@ -4,7 +4,7 @@ import { createBuilder } from './build.ts'
 import { ConfigError, type ConfigProblem, parseConfig } from './config.ts'
 import { parseDuration } from './duration.ts'
 import type { Environment } from './environment.ts'
-import { startStatusServer } from './http-server.ts'
+import { type StatusServerExtras, startStatusServer } from './http-server.ts'
 import { createLogger, type Logger, type LoggerConfig } from './logger.ts'
 import type { Batch } from './message.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
@@ -14,8 +14,10 @@ import { type StreamConfig, streamFields } from './stream-config.ts'
 export interface LoadOptions {
   file?: string
   vars?: Record<string, string | undefined>
-  /** see ParseOptions.skipEnvVarCheck */
+  /** see ParseOptions */
   skipEnvVarCheck?: boolean
+  requireLabels?: boolean
+  lintDeprecated?: boolean
 }
 
 /** Reads and checks a stream config; throws ConfigError listing every problem with its position. */
@@ -44,6 +46,8 @@ export interface StartOptions {
    * another program (the workflow plugin runs many) leave the port to their host.
    */
   statusServer?: boolean
+  /** what the status server answers beyond /ping, /ready and /metrics (/version, /endpoints, /debug) */
+  statusExtras?: StatusServerExtras
   /** see StreamParts.onInputError */
   onInputError?: (error: Error) => void
   /** see StreamParts.onRead */
@@ -114,7 +118,10 @@ export async function startStream(
   let ready = true
   const server =
     options.statusServer === true
-      ? await startStatusServer(config.http, metrics, logger, () => ready)
+      ? await startStatusServer(config.http, metrics, logger, () => ready, {
+          config,
+          ...options.statusExtras,
+        })
       : undefined
   const done = running.done.finally(async () => {
     ready = false

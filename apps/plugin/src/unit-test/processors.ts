@@ -7,6 +7,7 @@ import { parse } from '@bento-ts/bloblang'
 import {
   applyMapping,
   ConfigError,
+  clipFinalBlockScalar,
   createBuilder,
   createMetrics,
   type Environment,
@@ -135,6 +136,7 @@ export async function caseProcessors(
   const doc = parseDocument(swapped.text)
   if (doc.errors.length > 0)
     throw new Error(`failed to parse config file '${file}': ${doc.errors[0]!.message}`)
+  clipFinalBlockScalar(doc, swapped.text)
   const mocks = Object.entries(testCase.mocks ?? {})
   let labels: Map<string, Segment[]> | undefined
   for (const [key, mock] of mocks) {

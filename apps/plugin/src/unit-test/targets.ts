@@ -1,7 +1,7 @@
 // Which configs `test` runs and where their test cases are, as `bento test` finds them: a config
 // with `tests:` inside, or `foo.yaml` with its cases in `foo_bento_test.yaml` beside it; paths may
 // be files, globs (`**` too) or `dir/...` for everything below dir.
-import { existsSync, globSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, extname, join, normalize } from 'node:path'
 import {
   type ConfigProblem,
@@ -11,6 +11,7 @@ import {
   type TestCase,
 } from '@bento-ts/core'
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml'
+import { expandPaths } from '../paths.ts'
 
 /** Bento's suffix, then the one Benthos used, so old repositories keep working. */
 export const definitionSuffixes = ['_bento_test', '_benthos_test'] as const
@@ -25,27 +26,6 @@ export interface TestTarget {
 
 export class TargetError extends Error {
   override name = 'TargetError'
-}
-
-function walkFiles(dir: string, out: string[]): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) walkFiles(path, out)
-    else if (path.endsWith('yaml') || path.endsWith('yml')) out.push(path)
-  }
-}
-
-/** Expands `dir/...`, globs and plain paths; a plain path that matches nothing is kept as is. */
-export function expandPaths(paths: readonly string[]): string[] {
-  const out: string[] = []
-  for (const p of paths) {
-    if (p.endsWith('...')) {
-      walkFiles(p === '...' || p === './...' ? '.' : p.slice(0, -'/...'.length), out)
-    } else if (/[*?[]/.test(p)) {
-      out.push(...globSync(p).sort())
-    } else out.push(p)
-  }
-  return [...new Set(out)]
 }
 
 /** The config and its test definition file for a path naming either. */
