@@ -391,6 +391,38 @@ export function parseConfig(
   return { config, problems: ctx.problems }
 }
 
+/** Parses one component's config written as YAML (a resource posted to the streams API), with positions. */
+export function parseComponentText(
+  kind: ComponentKind,
+  text: string,
+  env: Environment,
+  options: ParseOptions = {},
+): { component: ParsedComponent | undefined; problems: ConfigProblem[] } {
+  const substituted = substituteEnv(text, options.vars ?? process.env, options.file)
+  const lines = new LineCounter()
+  const doc = parseDocument(substituted.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
+  const ctx: ParseContext = {
+    env,
+    file: options.file,
+    lines,
+    problems: options.skipEnvVarCheck === true ? [] : [...substituted.problems],
+  }
+  for (const error of doc.errors) {
+    const { line, col } = lines.linePos(error.pos[0])
+    ctx.problems.push({
+      line,
+      column: col,
+      path: '',
+      message: `invalid YAML: ${error.message.split('\n')[0]}`,
+    })
+  }
+  if (doc.errors.length > 0) return { component: undefined, problems: ctx.problems }
+  clipFinalBlockScalar(doc, substituted.text)
+  const component = parseComponent(ctx, kind, (doc.contents ?? doc.createNode({})) as Node, '')
+  ctx.problems.sort((a, b) => a.line - b.line || a.column - b.column)
+  return { component, problems: ctx.problems }
+}
+
 /** Parses a component config given as plain data (e.g. from a workflow module's config map). */
 export function parseComponentValue(
   kind: ComponentKind,

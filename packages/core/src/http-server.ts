@@ -81,17 +81,17 @@ export async function startStatusServer(
       const pending = process.getActiveResourcesInfo()
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(`${pending.join('\n')}\n`)
     } else if (path === '/ping') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('pong')
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('pong')
     } else if (path === '/ready') {
-      if (isReady()) res.writeHead(200, { 'content-type': 'text/plain' }).end('OK')
-      else res.writeHead(503, { 'content-type': 'text/plain' }).end('not ready')
+      if (isReady()) res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('OK')
+      else res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('not ready')
     } else if (path === '/metrics' || path === '/stats') {
       metrics.registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
         (err: Error) => res.writeHead(500).end(err.message),
       )
     } else {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found')
     }
   })
   const separator = config.address.lastIndexOf(':')

@@ -20,6 +20,7 @@ export {
   type ConfigProblem,
   formatProblem,
   type ParseOptions,
+  parseComponentText,
   parseComponentValue,
   parseConfig,
   substituteEnv,

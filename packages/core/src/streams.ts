@@ -53,7 +53,12 @@ const resourceKey = (kind: ResourceKind) => `${kind}_resources` as const
 
 export function createStreamsManager(
   env: Environment,
-  options: { logger: Logger; onStreamError?: (id: string, error: Error) => void },
+  options: {
+    logger: Logger
+    onStreamError?: (id: string, error: Error) => void
+    /** each time a stream (re)starts: the CLI lists its `/{id}/ready` endpoint from then on, as Bento does */
+    onStreamStarted?: (id: string) => void
+  },
 ): StreamsManager {
   const streams = new Map<string, Entry>()
   const shared = new Map<ResourceKind, Map<string, ParsedComponent>>()
@@ -83,6 +88,7 @@ export function createStreamsManager(
       active: true,
       startedAt: process.hrtime.bigint(),
     }
+    options.onStreamStarted?.(id)
     stream.done.then(
       () => {
         entry.active = false

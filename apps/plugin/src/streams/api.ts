@@ -3,14 +3,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import {
   type Environment,
-  parseComponentValue,
+  parseComponentText,
   type ResourceKind,
   StreamExists,
   StreamNotFound,
   type StreamsManager,
   uptimeOf,
 } from '@bento-ts/core'
-import { parse as parseYAML, stringify as toYAML } from 'yaml'
+import { isMap, isScalar, type Node, parseDocument, parse as parseYAML, stringify as toYAML } from 'yaml'
 import { apiLint, readStreamConfig } from './config-text.ts'
 
 export const streamsEndpoints: Record<string, string> = {
@@ -49,6 +49,23 @@ async function bodyOf(req: IncomingMessage): Promise<string> {
 /** Go's json.Marshal of a map: keys sorted. */
 const sortedObject = <T>(entries: [string, T][]): Record<string, T> =>
   Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+
+/**
+ * The text of one value in a YAML map (a stream of a `POST /streams` body) as a document of its
+ * own that keeps the line numbers of the body, so lint problems point at the lines the user sent.
+ */
+function subDocument(body: string, node: Node | null): string {
+  if (node === null || node.range === undefined || node.range === null) return ''
+  const [start, , end] = node.range
+  const lineStart = body.lastIndexOf('\n', start - 1) + 1
+  const indent = start - lineStart
+  const before = body.slice(0, lineStart).split('\n').length - 1
+  const block = body
+    .slice(lineStart, end)
+    .split('\n')
+    .map((l) => (l.slice(0, indent).trim() === '' ? l.slice(indent) : l))
+  return '\n'.repeat(before) + block.join('\n')
+}
 
 /** gabs MergeFn with "source wins": objects merge key by key, anything else is replaced. */
 function mergePatch(target: unknown, patch: unknown): unknown {
@@ -100,16 +117,14 @@ export function streamsApi(
     if (req.method === 'GET')
       return json(res, 200, sortedObject(manager.list().map((s) => [s.id, info(s.id)])))
     if (req.method !== 'POST') return textError(res, 400, 'Error: method not supported')
-    let set: Record<string, unknown>
-    try {
-      set = (parseYAML(await bodyOf(req)) ?? {}) as Record<string, unknown>
-    } catch (err) {
-      return textError(res, 400, `Error: ${(err as Error).message.split('\n')[0]}`)
-    }
+    const body = await bodyOf(req)
+    const doc = parseDocument(body)
+    if (doc.errors.length > 0) return textError(res, 400, `Error: ${doc.errors[0]!.message.split('\n')[0]}`)
     const read = new Map<string, Extract<ReturnType<typeof readStreamConfig>, { ok: true }>>()
     const lints: string[] = []
-    for (const [id, conf] of Object.entries(set)) {
-      const result = readStreamConfig(toYAML(conf), env, chilled)
+    for (const pair of isMap(doc.contents) ? doc.contents.items : []) {
+      const id = String(isScalar(pair.key) ? pair.key.value : '')
+      const result = readStreamConfig(subDocument(body, pair.value as Node | null), env, chilled)
       if (result.ok) read.set(id, result)
       else if ('lints' in result) lints.push(...result.lints.map((l) => `stream '${id}': ${l}`))
       else return textError(res, 400, `Error: ${result.error}`)
@@ -211,13 +226,9 @@ export function streamsApi(
         400,
         'Var `type` must be set to one of `cache`, `input`, `output`, `processor` or `rate_limit`',
       )
-    let value: unknown
-    try {
-      value = parseYAML(await bodyOf(req))
-    } catch (err) {
-      return textError(res, 400, `Error: ${(err as Error).message.split('\n')[0]}`)
-    }
-    const { component, problems } = parseComponentValue(kind as ResourceKind, value, env, '')
+    const { component, problems } = parseComponentText(kind as ResourceKind, await bodyOf(req), env, {
+      skipEnvVarCheck: chilled,
+    })
     const blocking = chilled
       ? problems.filter((p) => !/^field \S+ is not recognised/.test(p.message))
       : problems

@@ -66,8 +66,10 @@ export async function runStreams(
     return 1
   }
   const logger = options.logger(root.logger)
+  const announced = new Set<string>()
   const manager = createStreamsManager(env, {
     logger,
+    onStreamStarted: (id) => announced.add(id),
     onStreamError: (id, err) => logger.error(`Stream ${id} failed: ${err.message}`),
   })
   // Resources of the root config and of -r files are shared by every stream.
@@ -122,12 +124,10 @@ export async function runStreams(
     endpoints: () => ({
       ...(options.noApi ? { '/ready': streamsEndpoints['/ready']! } : streamsEndpoints),
       ...Object.fromEntries(
-        manager
-          .list()
-          .map((s) => [
-            `/${s.id}/ready`,
-            'Returns 200 OK if all inputs and outputs are connected, otherwise a 503 is returned.',
-          ]),
+        [...announced].map((id) => [
+          `/${id}/ready`,
+          'Returns 200 OK if all inputs and outputs are connected, otherwise a 503 is returned.',
+        ]),
       ),
     }),
     handle: (req, res, path) => {
