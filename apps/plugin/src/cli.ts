@@ -4,6 +4,8 @@ import { Command, Option } from 'commander'
 import { runBlobl } from './blobl.ts'
 import { createConfig } from './create.ts'
 import { lintFiles } from './lint.ts'
+import { expandPaths } from './paths.ts'
+import { lintTemplate, registerTemplates } from './templates.ts'
 import { type ListFormat, listComponents, listFormats } from './list.ts'
 import { echoConfig, runConfig } from './run.ts'
 import { mergedFlags, type RunFlags, withRunFlags } from './run-flags.ts'
@@ -16,7 +18,6 @@ export { version }
 /** Flags accepted by Bento that this build does not do yet: a clear error rather than ignoring them. */
 function refuseUnsupported(flags: RunFlags): string | undefined {
   if (flags.watcher === true) return '-w/--watcher is not supported by this build yet'
-  if ((flags.templates ?? []).length > 0) return '-t/--templates is not supported by this build yet'
   return undefined
 }
 
@@ -51,6 +52,35 @@ export function createCli(env: Environment = standardEnvironment()): Command {
     process.exitCode = await run(command, env, undefined)
   })
 
+  // Templates become components before any command reads a config.
+  program.hook('preAction', (_root, action) => {
+    const templates = mergedFlags(action).templates ?? []
+    if (templates.length === 0) return
+    try {
+      registerTemplates(templates, env)
+    } catch (err) {
+      process.stderr.write(`Template file read error: ${(err as Error).message}\n`)
+      process.exit(1)
+    }
+  })
+
+  program
+    .command('template')
+    .description('work with templates')
+    .command('lint')
+    .description('check template files: their fields, mapping and tests; problems go to stderr')
+    .argument('[paths...]', 'template files, globs, or dir/...')
+    .action((paths: string[]) => {
+      let failed = false
+      for (const path of expandPaths(paths)) {
+        for (const problem of lintTemplate(path, env)) {
+          process.stderr.write(`${problem}\n`)
+          failed = true
+        }
+      }
+      process.exitCode = failed ? 1 : 0
+    })
+
   withRunFlags(program.command('run').description('run a stream config').argument('[config]', 'the config'), {
     config: true,
   }).action(async (config: string | undefined, _options: RunFlags, command: Command) => {
@@ -82,7 +112,7 @@ export function createCli(env: Environment = standardEnvironment()): Command {
     }
     process.exitCode = await runStreams(paths, env, {
       ...(flags.config === undefined ? {} : { rootConfig: flags.config }),
-      resources: flags.resources ?? [],
+      resources: expandPaths(flags.resources ?? []),
       noApi: !options.api,
       chilled: flags.chilled === true,
       logger: (config) =>
@@ -182,7 +212,7 @@ export function createCli(env: Environment = standardEnvironment()): Command {
           ? silentLogger
           : createLogger({ level: options.log.toUpperCase() }, process.stdout)
       const passed = await runTests(paths, env, {
-        resources: flags.resources ?? [],
+        resources: expandPaths(flags.resources ?? []),
         logger,
         write: (text) => process.stdout.write(text),
         writeError: (text) => process.stderr.write(text),

@@ -24,8 +24,17 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 export function withRunFlags(command: Command, options: { config: boolean }): Command {
   if (options.config) command.option('-c, --config <path>', 'the main config file')
   return command
-    .option('-r, --resources <paths...>', 'files of resources (caches, rate limits, …) to add; globs allowed')
-    .option('-t, --templates <paths...>', 'template files to add; globs allowed')
+    .addOption(
+      new Option(
+        '-r, --resources <path>',
+        'a file of resources (caches, rate limits, …) to add; repeatable',
+      ).argParser(collect),
+    )
+    .addOption(
+      new Option('-t, --templates <path>', 'a template file to add; globs allowed; repeatable').argParser(
+        collect,
+      ),
+    )
     .addOption(
       new Option(
         '-s, --set <path=value>',

@@ -13,6 +13,7 @@ import {
   withResources,
 } from '@bento-ts/core'
 import { parse as parseYAML, stringify as toYAML } from 'yaml'
+import { expandPaths } from './paths.ts'
 import { applySets, loadEnvFiles, type RunFlags } from './run-flags.ts'
 import { isChilledProblem } from './streams/config-text.ts'
 import { version } from './version.ts'
@@ -31,7 +32,7 @@ export function prepareConfig(path: string, flags: RunFlags, env: Environment): 
   const { config, problems } = parseConfig(text, streamFields, env, { file: path })
   const blocking = flags.chilled === true ? problems.filter((p) => !isChilledProblem(p)) : problems
   if (blocking.length > 0) throw new ConfigError(blocking)
-  const extra = (flags.resources ?? []).map((file) =>
+  const extra = expandPaths(flags.resources ?? []).map((file) =>
     loadResources(readFileSync(file, 'utf8'), env, { file }),
   )
   return { path, text, config: withResources(config as unknown as StreamConfig, extra) }

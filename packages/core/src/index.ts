@@ -56,6 +56,7 @@ export {
   componentSchema,
   defaultsOf,
   type FieldSpec,
+  type FieldType,
   field,
 } from './spec.ts'
 export { standardEnvironment, standardPlugins } from './standard.ts'
