@@ -2,7 +2,7 @@
 // a Bloblang mapping from those fields to the config of an existing component. Registered in the
 // environment, a template is used, linted and listed like any component.
 import { readFileSync } from 'node:fs'
-import { encodeJSON, type Executor, parse } from '@bento-ts/bloblang'
+import { type Executor, encodeJSON, parse } from '@bento-ts/bloblang'
 import {
   addPlugin,
   type ComponentKind,
@@ -13,9 +13,9 @@ import {
   type FieldType,
   field,
   findPlugin,
+  type Plugin,
   parseComponentValue,
   parseConfig,
-  type Plugin,
 } from '@bento-ts/core'
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml'
 import { expandPaths } from './paths.ts'
