@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { createLogger, type Environment, silentLogger, standardEnvironment } from '@bento-ts/core'
 import { Command, Option } from 'commander'
 import { runBlobl } from './blobl.ts'
+import { startPlayground } from './blobl-server.ts'
 import { createConfig } from './create.ts'
 import { lintFiles } from './lint.ts'
 import { type ListFormat, listComponents, listFormats } from './list.ts'
@@ -220,8 +221,31 @@ export function createCli(env: Environment = standardEnvironment()): Command {
       process.exitCode = passed ? 0 : 1
     })
 
-  program
-    .command('blobl')
+  const blobl = program.command('blobl')
+  blobl
+    .command('server')
+    .alias('playground')
+    .description('the Bloblang playground in a browser: input, mapping, output and errors as you type')
+    .option('--host <host>', 'address to listen on', 'localhost')
+    .option('-p, --port <port>', 'port to listen on', '4195')
+    .option('-n, --no-open', 'do not open a browser')
+    .option('-i, --input-file <path>', 'preload this input')
+    .option('-m, --mapping-file <path>', 'preload this mapping')
+    .option('-w, --write', 'write edits back to the input and mapping files', false)
+    .action(
+      async (options: {
+        host: string
+        port: string
+        open: boolean
+        inputFile?: string
+        mappingFile?: string
+        write: boolean
+      }) => {
+        const { url } = await startPlayground({ ...options, port: Number(options.port) })
+        process.stdout.write(`Bloblang playground at ${url}\n`)
+      },
+    )
+  blobl
     .description('run a Bloblang mapping over JSON documents read from stdin, one per line')
     .argument('[mapping]', 'the mapping')
     .option('-f, --file <path>', 'read the mapping from a file')

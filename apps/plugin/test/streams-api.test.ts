@@ -157,7 +157,7 @@ afterAll(() => {
 
 describe('streams REST API', () => {
   test('the same request script gives the same answers from bento streams and ours', async () => {
-    const bento = process.env.DEV_BENTO ?? (await ensureTool('bento'))
+    const bento = await ensureTool('bento-lite')
     const [theirs, ours] = await Promise.all([
       startStreams(bento, [], dir),
       startStreams(process.execPath, [main], dir),

@@ -1,3 +1,4 @@
+export { chromiumArgs, ensureChromium } from './browser.ts'
 export { startService, stopService } from './control.ts'
 export { type CrashTestOptions, type CrashTestResult, runCrashTest } from './crash.ts'
 export { readServicesEnv, requireService, type ServiceName } from './env.ts'
