@@ -14,7 +14,7 @@ let tree = ''
 
 beforeAll(async () => {
   ;[bento, tree] = await Promise.all([
-    process.env.DEV_BENTO ?? ensureTool('bento'),
+    ensureTool('bento'),
     goModuleDir('github.com/warpstreamlabs/bento@v1.20.0').then((dir) => join(dir, 'config/test')),
   ])
 }, 900_000)

@@ -54,7 +54,7 @@ const sortedObject = <T>(entries: [string, T][]): Record<string, T> =>
  * The text of one value in a YAML map (a stream of a `POST /streams` body) as a document of its
  * own that keeps the line numbers of the body, so lint problems point at the lines the user sent.
  */
-function subDocument(body: string, node: Node | null): string {
+export function subDocument(body: string, node: Node | null): string {
   if (node === null || node.range === undefined || node.range === null) return ''
   const [start, , end] = node.range
   const lineStart = body.lastIndexOf('\n', start - 1) + 1
@@ -68,7 +68,7 @@ function subDocument(body: string, node: Node | null): string {
 }
 
 /** gabs MergeFn with "source wins": objects merge key by key, anything else is replaced. */
-function mergePatch(target: unknown, patch: unknown): unknown {
+export function mergePatch(target: unknown, patch: unknown): unknown {
   const isObject = (v: unknown): v is Record<string, unknown> =>
     v !== null && typeof v === 'object' && !Array.isArray(v)
   if (!isObject(target) || !isObject(patch)) return patch
