@@ -17,14 +17,14 @@ import { version } from './version.ts'
 export { version }
 
 /** Flags accepted by Bento that this build does not do yet: a clear error rather than ignoring them. */
-function refuseUnsupported(flags: RunFlags): string | undefined {
-  if (flags.watcher === true) return '-w/--watcher is not supported by this build yet'
+function refuseUnsupported(flags: RunFlags, command: 'run' | 'streams'): string | undefined {
+  if (flags.watcher === true && command !== 'run') return `-w/--watcher is not supported by ${command} yet`
   return undefined
 }
 
 async function run(command: Command, env: Environment, config: string | undefined): Promise<number> {
   const flags = mergedFlags(command)
-  const refused = refuseUnsupported(flags)
+  const refused = refuseUnsupported(flags, 'run')
   if (refused !== undefined) {
     process.stderr.write(`${refused}\n`)
     return 1
@@ -105,7 +105,7 @@ export function createCli(env: Environment = standardEnvironment()): Command {
     { config: false },
   ).action(async (paths: string[], options: { api: boolean }, command: Command) => {
     const flags = mergedFlags(command)
-    const refused = refuseUnsupported(flags)
+    const refused = refuseUnsupported(flags, 'streams')
     if (refused !== undefined) {
       process.stderr.write(`${refused}\n`)
       process.exitCode = 1
