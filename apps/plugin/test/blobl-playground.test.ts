@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromiumArgs, ensureChromium, ensureTool, eventually } from '@bento-ts/test-services'
+import { chromiumArgs, ensureChromium, ensureTool, eventually, freePort } from '@bento-ts/test-services'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
@@ -16,14 +15,6 @@ let context: BrowserContext
 let page: Page
 let ours = ''
 let theirs = ''
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 
 async function serve(command: string, args: string[]): Promise<string> {
   const port = await freePort()

@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ensureTool, eventually } from '@bento-ts/test-services'
+import { ensureTool, eventually, freePort } from '@bento-ts/test-services'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
 // One request script against `bento streams` and against ours: the same status codes, content
@@ -12,14 +11,6 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 // problem (ours names the path and suggests a fix) and which metrics a stream has.
 const main = join(import.meta.dirname, '../src/main.ts')
 const children: ChildProcess[] = []
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 
 async function startStreams(command: string, args: string[], dir: string): Promise<string> {
   const port = await freePort()

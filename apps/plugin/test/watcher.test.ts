@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { eventually } from '@bento-ts/test-services'
+import { eventually, freePort } from '@bento-ts/test-services'
 import { afterAll, describe, expect, test } from 'vitest'
 
 // `run -w`: the config is edited while messages arrive steadily over HTTP. Every message the input
@@ -15,14 +14,6 @@ let child: ChildProcess | undefined
 afterAll(() => {
   child?.kill('SIGKILL')
 })
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 
 const config = (port: number, out: string, suffix: string) => `http:
   enabled: false

@@ -1,5 +1,14 @@
 import { parseInterpolation, parse as parseMapping } from '@bento-ts/bloblang'
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml'
+import {
+  type Document,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  type YAMLMap,
+} from 'yaml'
 import type { ParsedComponent } from './component.ts'
 import { parseDuration } from './duration.ts'
 import { type Environment, findPlugin, pluginNames } from './environment.ts'
@@ -349,15 +358,14 @@ export interface ParseOptions {
 }
 
 /**
- * Parses a YAML config against the fields given (a stream config, or one component's). Every
- * problem found is collected; the result is only usable when `problems` is empty.
+ * Substitutes variables and reads the YAML with positions; `doc` is undefined when the YAML is
+ * broken (the problems say where).
  */
-export function parseConfig(
+function readDocument(
   text: string,
-  fields: readonly FieldSpec[],
   env: Environment,
-  options: ParseOptions = {},
-): { config: Record<string, unknown>; problems: ConfigProblem[] } {
+  options: ParseOptions,
+): { doc: Document | undefined; ctx: ParseContext } {
   const substituted = substituteEnv(text, options.vars ?? process.env, options.file)
   const lines = new LineCounter()
   const doc = parseDocument(substituted.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
@@ -379,16 +387,33 @@ export function parseConfig(
       message: `invalid YAML: ${error.message.split('\n')[0]}`,
     })
   }
-  if (doc.errors.length > 0) return { config: {}, problems: ctx.problems }
+  if (doc.errors.length > 0) return { doc: undefined, ctx }
   clipFinalBlockScalar(doc, substituted.text)
+  return { doc, ctx }
+}
+
+const sortedProblems = (ctx: ParseContext): ConfigProblem[] =>
+  ctx.problems.sort((a, b) => a.line - b.line || a.column - b.column)
+
+/**
+ * Parses a YAML config against the fields given (a stream config, or one component's). Every
+ * problem found is collected; the result is only usable when `problems` is empty.
+ */
+export function parseConfig(
+  text: string,
+  fields: readonly FieldSpec[],
+  env: Environment,
+  options: ParseOptions = {},
+): { config: Record<string, unknown>; problems: ConfigProblem[] } {
+  const { doc, ctx } = readDocument(text, env, options)
+  if (doc === undefined) return { config: {}, problems: ctx.problems }
   const root = doc.contents as Node | null
   if (root !== null && !isMap(root) && !(isScalar(root) && root.value === null)) {
     problemAt(ctx, root, '', `expected the config to be an object, got ${describe(root)}`)
     return { config: {}, problems: ctx.problems }
   }
   const config = parseFields(ctx, fields, isMap(root) ? root : undefined, '')
-  ctx.problems.sort((a, b) => a.line - b.line || a.column - b.column)
-  return { config, problems: ctx.problems }
+  return { config, problems: sortedProblems(ctx) }
 }
 
 /** Parses one component's config written as YAML (a resource posted to the streams API), with positions. */
@@ -398,29 +423,10 @@ export function parseComponentText(
   env: Environment,
   options: ParseOptions = {},
 ): { component: ParsedComponent | undefined; problems: ConfigProblem[] } {
-  const substituted = substituteEnv(text, options.vars ?? process.env, options.file)
-  const lines = new LineCounter()
-  const doc = parseDocument(substituted.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
-  const ctx: ParseContext = {
-    env,
-    file: options.file,
-    lines,
-    problems: options.skipEnvVarCheck === true ? [] : [...substituted.problems],
-  }
-  for (const error of doc.errors) {
-    const { line, col } = lines.linePos(error.pos[0])
-    ctx.problems.push({
-      line,
-      column: col,
-      path: '',
-      message: `invalid YAML: ${error.message.split('\n')[0]}`,
-    })
-  }
-  if (doc.errors.length > 0) return { component: undefined, problems: ctx.problems }
-  clipFinalBlockScalar(doc, substituted.text)
+  const { doc, ctx } = readDocument(text, env, options)
+  if (doc === undefined) return { component: undefined, problems: ctx.problems }
   const component = parseComponent(ctx, kind, (doc.contents ?? doc.createNode({})) as Node, '')
-  ctx.problems.sort((a, b) => a.line - b.line || a.column - b.column)
-  return { component, problems: ctx.problems }
+  return { component, problems: sortedProblems(ctx) }
 }
 
 /** Parses a component config given as plain data (e.g. from a workflow module's config map). */
