@@ -11,7 +11,7 @@ import {
   uptimeOf,
 } from '@bento-ts/core'
 import { isMap, isScalar, type Node, parseDocument, parse as parseYAML, stringify as toYAML } from 'yaml'
-import { apiLint, readStreamConfig } from './config-text.ts'
+import { apiLint, isChilledProblem, readStreamConfig } from './config-text.ts'
 
 export const streamsEndpoints: Record<string, string> = {
   '/ready':
@@ -229,9 +229,7 @@ export function streamsApi(
     const { component, problems } = parseComponentText(kind as ResourceKind, await bodyOf(req), env, {
       skipEnvVarCheck: chilled,
     })
-    const blocking = chilled
-      ? problems.filter((p) => !/^field \S+ is not recognised/.test(p.message))
-      : problems
+    const blocking = chilled ? problems.filter((p) => !isChilledProblem(p)) : problems
     if (blocking.length > 0 || component === undefined)
       return json(res, 400, { lint_errors: blocking.map(apiLint) })
     manager.setResource(kind as ResourceKind, { ...component, label: id })
