@@ -5,6 +5,8 @@ import { standardEnvironment } from '@bento-ts/core'
 import { describe, expect, test } from 'vitest'
 import { type Node, parseDocument, parse as parseYAML, type YAMLMap } from 'yaml'
 import { createConfig } from './create.ts'
+import { echoText } from './echo.ts'
+import { pluginEnvironment } from './environment.ts'
 import { listComponents } from './list.ts'
 import { applySets } from './run-flags.ts'
 import { mergePatch, subDocument } from './streams/api.ts'
@@ -13,6 +15,7 @@ import { readStreamConfig } from './streams/config-text.ts'
 import { lintTemplate, registerTemplates } from './templates.ts'
 
 const env = standardEnvironment()
+const pluginEnv = pluginEnvironment()
 
 describe('--set', () => {
   test('values are YAML, paths are dotted, numbers index lists, --log.level sets the logger', () => {
@@ -142,5 +145,23 @@ describe('create and list', () => {
     expect(full.inputs.length).toBeGreaterThan(0)
     expect(full.inputs.every((i) => i.description === undefined)).toBe(true)
     expect(listComponents(env, ['inputs'], 'json', ['experimental-nothing'])).toBe('{\n  "inputs": []\n}')
+  })
+})
+
+describe('echo', () => {
+  test('variables resolved, --set applied, secrets scrubbed (in lists too), top-level defaults shown', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'echo-'))
+    const path = join(dir, 'c.yaml')
+    writeFileSync(
+      path,
+      'input:\n  generate:\n    mapping: root = "${ECHO_TEST_UNSET:fallback}"\noutput:\n  aws_sqs:\n    url: http://x\n    credentials:\n      secret: hunter2\n',
+    )
+    const out = parseYAML(echoText(path, { set: ['input.generate.count=3'] }, pluginEnv)) as {
+      input: unknown
+      output: { aws_sqs: { credentials: { secret: string } } }
+    }
+    expect(out.input).toEqual({ generate: { mapping: 'root = "fallback"', count: 3 } })
+    expect(out.output.aws_sqs.credentials.secret).toBe('!!!SECRET_SCRUBBED!!!')
+    expect(Object.keys(out).slice(0, 4)).toEqual(['http', 'input', 'buffer', 'pipeline'])
   })
 })

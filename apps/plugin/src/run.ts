@@ -11,10 +11,9 @@ import {
   type StreamConfig,
   startStream,
   streamFields,
-  substituteEnv,
   withResources,
 } from '@bento-ts/core'
-import { parse as parseYAML, stringify as toYAML } from 'yaml'
+import { parse as parseYAML } from 'yaml'
 import { expandPaths } from './paths.ts'
 import { applySets, loadEnvFiles, type RunFlags } from './run-flags.ts'
 import { isChilledProblem } from './streams/config-text.ts'
@@ -165,18 +164,4 @@ async function runWatched(path: string, flags: RunFlags, env: Environment): Prom
   process.off('SIGINT', stop)
   process.off('SIGTERM', stop)
   return 0
-}
-
-/** `echo`: the config as it would run (variables resolved, --set applied), as YAML. */
-export function echoConfig(path: string, flags: RunFlags, env: Environment): number {
-  try {
-    const { text } = prepareConfig(path, flags, env)
-    process.stdout.write(`${toYAML(parseYAML(substituteEnv(text, process.env).text) ?? {})}\n`)
-    return 0
-  } catch (err) {
-    process.stderr.write(
-      `Configuration file read error: ${err instanceof ConfigError ? err.problems.map(formatProblem).join('\n') : (err as Error).message}\n`,
-    )
-    return 1
-  }
 }

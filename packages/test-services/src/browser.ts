@@ -6,8 +6,11 @@ import { aptInstall } from './services.ts'
 
 /** The path of a Chromium executable, installing the Debian package when there is none. */
 export async function ensureChromium(): Promise<string> {
-  const found = await which('chromium')
-  if (found !== undefined) return found
+  // Debian's package, else what an Ubuntu CI runner has preinstalled (its `chromium` is a snap stub)
+  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
+    const found = await which(name)
+    if (found !== undefined) return found
+  }
   await aptInstall('chromium', 'chromium')
   const installed = await which('chromium')
   if (installed === undefined) throw new Error('chromium: apt-get installed it but it is not on the PATH')
