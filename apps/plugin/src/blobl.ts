@@ -33,12 +33,25 @@ export function describeParseError(mapping: string, err: BloblangParseError): st
  */
 export function bloblLineRunner(executor: Executor, options: BloblOptions): (line: Uint8Array) => string {
   let metadata = new Map<string, unknown>()
+  return (line) => {
+    const result = runMappingOn(executor, line, metadata, options)
+    metadata = result.metadata
+    return result.text
+  }
+}
+
+/** One run of a mapping as `bento blobl` prints it; the metadata it leaves is the next run's. */
+export function runMappingOn(
+  executor: Executor,
+  line: Uint8Array,
+  metadata: Map<string, unknown>,
+  options: BloblOptions,
+): { text: string; metadata: Map<string, unknown> } {
   const serialise = (value: Value) =>
     options.pretty ? encodeJSONIndent(value, '  ', true) : encodeJSON(value, true)
-  return (line) => {
-    const content = options.raw ? JSON.stringify(decoder.decode(line)) : line
-    const { value, metadata: next, part } = executor.applyRaw({ content, metadata })
-    metadata = next
+  const content = options.raw ? JSON.stringify(decoder.decode(line)) : line
+  const { value, metadata: next, part } = executor.applyRaw({ content, metadata })
+  const text = (): string => {
     if (value === DELETE) return ''
     if (typeof value === 'string') return value
     if (value instanceof Uint8Array) return decoder.decode(value)
@@ -51,10 +64,11 @@ export function bloblLineRunner(executor: Executor, options: BloblOptions): (lin
     }
     return serialise(value)
   }
+  return { text: text(), metadata: next }
 }
 
 // Bento's CLI reports an unparseable document without the statement it failed in.
-const cliErrorText = (message: string): string =>
+export const cliErrorText = (message: string): string =>
   message.replace(/^failed assignment \(line \d+\): (?=unable to reference message as structured)/, '')
 
 /** `blobl [-f file | mapping]`: JSON documents on stdin, one result per line on stdout. */

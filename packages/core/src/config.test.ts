@@ -110,3 +110,42 @@ describe('environment variables', () => {
     ])
   })
 })
+
+describe('lint options', () => {
+  const options = (text: string, o: object) =>
+    lintStreamConfig(text, env, { file: 'stream.yaml', vars: {}, ...o }).map(formatProblem)
+
+  test('--labels: every component but a resource reference needs a label', () => {
+    expect(
+      options(
+        'input:\n  generate:\n    mapping: root = 1\npipeline:\n  processors:\n    - label: m\n      mapping: root = 2\n    - resource: r\n',
+        { requireLabels: true },
+      ),
+    ).toEqual(['stream.yaml:2:3: input: label is required for generate'])
+  })
+
+  test('--skip-env-var-check: an unset variable without a default is not a problem', () => {
+    const text = 'input:\n  generate:\n    mapping: root = "${NOPE_NOT_SET}"\n'
+    expect(options(text, {})).toHaveLength(1)
+    expect(options(text, { skipEnvVarCheck: true })).toEqual([])
+  })
+
+  test('tests: a misspelt test field is a problem at its position', () => {
+    expect(
+      options(
+        'tests:\n  - name: a\n    input_batch:\n      - contnet: x\n    output_batches:\n      - - content_equal: x\n',
+        {},
+      ),
+    ).toEqual([
+      'stream.yaml:4:9: tests.0.input_batch.0.contnet: field contnet is not recognised; did you mean "content"?',
+      'stream.yaml:6:11: tests.0.output_batches.0.0.content_equal: field content_equal is not recognised; did you mean "content_equals"?',
+    ])
+  })
+
+  test('a block scalar ending the file without a line break has no trailing newline, as in Go YAML', () => {
+    const config = loadStreamConfig('pipeline:\n  processors:\n    - mapping: |\n        root = 1', env, {
+      vars: {},
+    })
+    expect(config.pipeline.processors[0]!.config).toBe('root = 1')
+  })
+})

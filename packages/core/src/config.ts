@@ -1,5 +1,14 @@
 import { parseInterpolation, parse as parseMapping } from '@bento-ts/bloblang'
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml'
+import {
+  type Document,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  type YAMLMap,
+} from 'yaml'
 import type { ParsedComponent } from './component.ts'
 import { parseDuration } from './duration.ts'
 import { type Environment, findPlugin, pluginNames } from './environment.ts'
@@ -11,6 +20,7 @@ import {
   type ResourceReference,
 } from './spec.ts'
 import { didYouMean } from './suggest.ts'
+import { clipFinalBlockScalar } from './yaml-block-scalar.ts'
 
 /** One problem in a config, with where it is and what to do about it. */
 export interface ConfigProblem {
@@ -81,6 +91,9 @@ interface ParseContext {
   lines: LineCounter
   problems: ConfigProblem[]
   references: LocatedReference[]
+  /** `lint --labels`, `lint --deprecated` */
+  requireLabels?: boolean
+  lintDeprecated?: boolean
 }
 
 function problemAt(ctx: ParseContext, node: Node | null | undefined, path: string, message: string): void {
@@ -189,9 +202,11 @@ function parseValue(ctx: ParseContext, f: FieldSpec, node: Node, path: string): 
     case 'array': {
       if (!isSeq(node)) return wrong('a list')
       const element: FieldSpec =
-        f.fields !== undefined
-          ? { name: '', type: 'object', fields: f.fields }
-          : { name: '', type: f.items ?? 'any', ...(f.resource === undefined ? {} : { resource: f.resource }) }
+        f.element !== undefined
+          ? f.element
+          : f.fields !== undefined
+            ? { name: '', type: 'object', fields: f.fields }
+            : { name: '', type: f.items ?? 'any', ...(f.resource === undefined ? {} : { resource: f.resource }) }
       return node.items.map((item, i) => parseValue(ctx, element, item as Node, join(path, i)))
     }
     case 'map': {
@@ -247,6 +262,8 @@ function parseFields(
       }
       continue
     }
+    if (f.deprecated === true && ctx.lintDeprecated === true)
+      problemAt(ctx, child, join(path, f.name), `field ${f.name} is deprecated`)
     out[f.name] = parseValue(ctx, f, child!, join(path, f.name))
   }
   return out
@@ -308,6 +325,10 @@ function parseComponent(
       `label "${label}" must be lower case letters, digits and underscores`,
     )
   }
+  if (ctx.requireLabels === true && label === '' && type !== 'resource')
+    problemAt(ctx, node, path, `label is required for ${type}`)
+  if (ctx.lintDeprecated === true && plugin.spec.status === 'deprecated')
+    problemAt(ctx, node, typePath, `component ${type} is deprecated`)
   let config: unknown
   const spec = plugin.spec
   if (spec.value !== undefined) {
@@ -349,18 +370,23 @@ export interface ParseOptions {
   file?: string
   /** variables for `${VAR:default}`; default: process.env */
   vars?: Record<string, string | undefined>
+  /** an unset variable without a default becomes "" instead of a problem (`lint --skip-env-var-check`) */
+  skipEnvVarCheck?: boolean
+  /** a component without a label is a problem (`lint --labels`) */
+  requireLabels?: boolean
+  /** a deprecated field or component is a problem (`lint --deprecated`) */
+  lintDeprecated?: boolean
 }
 
 /**
- * Parses a YAML config against the fields given (a stream config, or one component's). Every
- * problem found is collected; the result is only usable when `problems` is empty.
+ * Substitutes variables and reads the YAML with positions; `doc` is undefined when the YAML is
+ * broken (the problems say where).
  */
-export function parseConfig(
+function readDocument(
   text: string,
-  fields: readonly FieldSpec[],
   env: Environment,
-  options: ParseOptions = {},
-): { config: Record<string, unknown>; problems: ConfigProblem[]; references: LocatedReference[] } {
+  options: ParseOptions,
+): { doc: Document | undefined; ctx: ParseContext } {
   const substituted = substituteEnv(text, options.vars ?? process.env, options.file)
   const lines = new LineCounter()
   const doc = parseDocument(substituted.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
@@ -368,7 +394,9 @@ export function parseConfig(
     env,
     file: options.file,
     lines,
-    problems: [...substituted.problems],
+    problems: options.skipEnvVarCheck === true ? [] : [...substituted.problems],
+    requireLabels: options.requireLabels === true,
+    lintDeprecated: options.lintDeprecated === true,
     references: [],
   }
   for (const error of doc.errors) {
@@ -381,15 +409,46 @@ export function parseConfig(
       message: `invalid YAML: ${error.message.split('\n')[0]}`,
     })
   }
-  if (doc.errors.length > 0) return { config: {}, problems: ctx.problems, references: [] }
+  if (doc.errors.length > 0) return { doc: undefined, ctx }
+  clipFinalBlockScalar(doc, substituted.text)
+  return { doc, ctx }
+}
+
+const sortedProblems = (ctx: ParseContext): ConfigProblem[] =>
+  ctx.problems.sort((a, b) => a.line - b.line || a.column - b.column)
+
+/**
+ * Parses a YAML config against the fields given (a stream config, or one component's). Every
+ * problem found is collected; the result is only usable when `problems` is empty.
+ */
+export function parseConfig(
+  text: string,
+  fields: readonly FieldSpec[],
+  env: Environment,
+  options: ParseOptions = {},
+): { config: Record<string, unknown>; problems: ConfigProblem[]; references: LocatedReference[] } {
+  const { doc, ctx } = readDocument(text, env, options)
+  if (doc === undefined) return { config: {}, problems: ctx.problems, references: [] }
   const root = doc.contents as Node | null
   if (root !== null && !isMap(root) && !(isScalar(root) && root.value === null)) {
     problemAt(ctx, root, '', `expected the config to be an object, got ${describe(root)}`)
     return { config: {}, problems: ctx.problems, references: [] }
   }
   const config = parseFields(ctx, fields, isMap(root) ? root : undefined, '')
-  ctx.problems.sort((a, b) => a.line - b.line || a.column - b.column)
-  return { config, problems: ctx.problems, references: ctx.references }
+  return { config, problems: sortedProblems(ctx), references: ctx.references }
+}
+
+/** Parses one component's config written as YAML (a resource posted to the streams API), with positions. */
+export function parseComponentText(
+  kind: ComponentKind,
+  text: string,
+  env: Environment,
+  options: ParseOptions = {},
+): { component: ParsedComponent | undefined; problems: ConfigProblem[] } {
+  const { doc, ctx } = readDocument(text, env, options)
+  if (doc === undefined) return { component: undefined, problems: ctx.problems }
+  const component = parseComponent(ctx, kind, (doc.contents ?? doc.createNode({})) as Node, '')
+  return { component, problems: sortedProblems(ctx) }
 }
 
 /** Parses a component config given as plain data (e.g. from a workflow module's config map). */

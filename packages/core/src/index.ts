@@ -22,10 +22,14 @@ export {
   KeyNotFound,
   NotConnected,
 } from './component.ts'
+export { applyMapping } from './components/mapping.ts'
+export { queryBool } from './components/processors/util.ts'
 export {
   ConfigError,
   type ConfigProblem,
   formatProblem,
+  type ParseOptions,
+  parseComponentText,
   parseComponentValue,
   parseConfig,
   substituteEnv,
@@ -39,7 +43,7 @@ export {
   findPlugin,
   pluginNames,
 } from './environment.ts'
-export { type StatusServer, startStatusServer } from './http-server.ts'
+export { type StatusServer, type StatusServerExtras, startStatusServer } from './http-server.ts'
 export { createLogger, type Logger, silentLogger } from './logger.ts'
 export { type Batch, Message } from './message.ts'
 export { createMetrics, type Metrics } from './metrics.ts'
@@ -62,6 +66,7 @@ export {
   componentSchema,
   defaultsOf,
   type FieldSpec,
+  type FieldType,
   field,
   type ParsedComponentValue,
   type ValueOf,
@@ -70,6 +75,15 @@ export { standardEnvironment, standardPlugins } from './standard.ts'
 export { runStream } from './stream.ts'
 export { type StreamConfig, streamFields } from './stream-config.ts'
 export {
+  createStreamsManager,
+  type ManagedStream,
+  type ResourceKind,
+  StreamExists,
+  StreamNotFound,
+  type StreamsManager,
+  uptimeOf,
+} from './streams.ts'
+export {
   addSyncResponses,
   expectSyncResponses,
   SyncResponseStore,
@@ -77,3 +91,11 @@ export {
   syncResponseStoreOf,
   syncResponsesExpected,
 } from './sync-response.ts'
+export {
+  type TestCase,
+  type TestConditions,
+  type TestInput,
+  testCaseFields,
+  testsField,
+} from './unit-test-spec.ts'
+export { clipFinalBlockScalar } from './yaml-block-scalar.ts'

@@ -4,7 +4,7 @@ import { createBuilder } from './build.ts'
 import { ConfigError, type ConfigProblem, type LocatedReference, parseConfig } from './config.ts'
 import { parseDuration } from './duration.ts'
 import type { Environment } from './environment.ts'
-import { startStatusServer } from './http-server.ts'
+import { type StatusServerExtras, startStatusServer } from './http-server.ts'
 import { createLogger, type Logger, type LoggerConfig } from './logger.ts'
 import type { Batch } from './message.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
@@ -18,6 +18,10 @@ export interface LoadOptions {
   vars?: Record<string, string | undefined>
   /** resources declared elsewhere (`-r` files) that the config may refer to */
   extraResources?: Partial<StreamConfig>[]
+  /** see ParseOptions */
+  skipEnvVarCheck?: boolean
+  requireLabels?: boolean
+  lintDeprecated?: boolean
 }
 
 const resourceLists: Record<ResourceKind, (typeof resourceKeys)[number]> = {
@@ -84,6 +88,8 @@ export interface StartOptions {
    * another program (the workflow plugin runs many) leave the port to their host.
    */
   statusServer?: boolean
+  /** what the status server answers beyond /ping, /ready and /metrics (/version, /endpoints, /debug) */
+  statusExtras?: StatusServerExtras
   /** see StreamParts.onInputError */
   onInputError?: (error: Error) => void
   /** see StreamParts.onRead */
@@ -163,7 +169,10 @@ export async function startStream(
   let ready = true
   const server =
     options.statusServer === true
-      ? await startStatusServer(config.http, metrics, logger, () => ready)
+      ? await startStatusServer(config.http, metrics, logger, () => ready, {
+          config,
+          ...options.statusExtras,
+        })
       : undefined
   // Every part waiting on another (a deadlock) leaves Node's event loop empty, and Node would
   // exit 0 with what was read never delivered: a stream that cannot end must fail loudly.

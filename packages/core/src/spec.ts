@@ -51,6 +51,8 @@ export interface FieldSpec<N extends string = string, T = unknown, P extends Pre
    * start refuse a label that no `*_resources` list declares
    */
   resource?: ResourceKind
+  /** element spec of an array whose elements are lists themselves (a list of batches) */
+  element?: FieldSpec
   examples?: readonly unknown[]
   readonly [valueType]?: T
   readonly [presence]?: P
@@ -297,11 +299,13 @@ export function fieldSchema(f: FieldSpec): Record<string, unknown> {
   if (f.type === 'object' && f.fields !== undefined) Object.assign(out, objectSchema(f.fields))
   if (f.type === 'array') {
     out.items =
-      f.fields !== undefined
-        ? objectSchema(f.fields)
-        : f.items
-          ? fieldSchema({ name: '', type: f.items })
-          : {}
+      f.element !== undefined
+        ? fieldSchema(f.element)
+        : f.fields !== undefined
+          ? objectSchema(f.fields)
+          : f.items
+            ? fieldSchema({ name: '', type: f.items })
+            : {}
   }
   if (f.type === 'map') {
     out.additionalProperties =

@@ -1,6 +1,7 @@
 import type { ParsedComponent } from './component.ts'
 import { loggerFields } from './logger.ts'
 import { defaultsOf, field } from './spec.ts'
+import { testsField } from './unit-test-spec.ts'
 
 // Bento's top-level stream config: the same keys, defaults and shapes, so a Bento config loads as is.
 export const httpFields = [
@@ -63,7 +64,7 @@ export const streamFields = [
     advanced: true,
     description: 'What happens to messages that a processor failed.',
   }),
-  field.any('tests', { optional: true }),
+  testsField,
 ]
 
 export interface StreamConfig {

@@ -54,7 +54,7 @@ function tcpExchange(port: number, line: string): Promise<string> {
   })
 }
 
-async function aptInstall(what: string, pkg: string): Promise<void> {
+export async function aptInstall(what: string, pkg: string): Promise<void> {
   if (process.getuid?.() !== 0) {
     throw new Error(
       `${what}: not installed; run \`sudo apt-get install ${pkg}\` (the script installs it only as root)`,

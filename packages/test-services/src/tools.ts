@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { binDir, repoRoot } from './paths.ts'
@@ -89,6 +90,31 @@ export async function ensureTool(name: GoToolName): Promise<string> {
   }
   writeFileSync(stamp, pinOf(tool))
   return path
+}
+
+/**
+ * The source tree of a Go module version in the module cache (`go mod download`), downloading it
+ * when it is not there: tests read reference material (Bento's own config tests) from it.
+ */
+export async function goModuleDir(moduleAtVersion: string): Promise<string> {
+  if ((await which('go')) === undefined)
+    throw new Error(`Go is not installed; it is needed to fetch ${moduleAtVersion}`)
+  const env = { ...process.env, GOFLAGS: '-mod=mod', ...(await cacheFirstProxy()) }
+  const stdout = await new Promise<string>((resolve, reject) =>
+    execFile(
+      'go',
+      ['mod', 'download', '-json', moduleAtVersion],
+      { env, cwd: repoRoot },
+      (err, out, errOut) =>
+        err === null
+          ? resolve(out)
+          : reject(new Error(`go mod download ${moduleAtVersion} failed: ${errOut || out}`)),
+    ),
+  )
+  const { Dir, Error: failure } = JSON.parse(stdout) as { Dir?: string; Error?: string }
+  if (Dir === undefined)
+    throw new Error(`go mod download ${moduleAtVersion}: ${failure ?? 'no Dir in its answer'}`)
+  return Dir
 }
 
 /**
