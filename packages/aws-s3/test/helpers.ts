@@ -117,5 +117,3 @@ export function captureEnvironment() {
     start: (yaml: string) => startStream(loadStreamConfig(yaml, env), env, { logger: silentLogger }),
   }
 }
-
-export { eventually } from '@bento-ts/test-services'

@@ -16,7 +16,7 @@ import {
   ReceiveMessageCommand,
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs'
-import { runCrashTest } from '@bento-ts/test-services'
+import { runCrashTest, runStreamArgs, runStreamScript } from '@bento-ts/test-services'
 import { afterAll, expect, test } from 'vitest'
 import { awsYaml, createQueue, deleteQueue, sqsClient } from './helpers.ts'
 
@@ -107,8 +107,8 @@ output:
     let result: Awaited<ReturnType<typeof runCrashTest>>
     try {
       result = await runCrashTest({
-        script: join(import.meta.dirname, 'run-stream.ts'),
-        args: [configPath],
+        script: runStreamScript,
+        args: await runStreamArgs(import.meta.url, configPath),
         total,
         delivered: async () => seen.length,
         collect: async () => [...seen],

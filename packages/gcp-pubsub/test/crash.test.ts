@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runCrashTest } from '@bento-ts/test-services'
+import { runCrashTest, runStreamArgs, runStreamScript } from '@bento-ts/test-services'
 import type { PubSub, Message as PubSubMessage } from '@google-cloud/pubsub'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { adminClient, emulator, idOf, type Pair, topicAndSubscription } from './helpers.ts'
@@ -112,8 +112,8 @@ output:
     const runStarted = performance.now()
     try {
       const result = await runCrashTest({
-        script: join(import.meta.dirname, 'run-stream.ts'),
-        args: [config],
+        script: runStreamScript,
+        args: await runStreamArgs(import.meta.url, config),
         // The child finds the emulator through the variable the client library reads (no endpoint).
         env: { PUBSUB_EMULATOR_HOST: host, METADATA_SERVER_DETECTION: 'none' },
         total,

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runCrashTest } from '@bento-ts/test-services'
+import { runCrashTest, runStreamArgs, runStreamScript } from '@bento-ts/test-services'
 import { expect, test } from 'vitest'
 import { client, createTopic, recordCount, uniqueTopic } from './helpers.ts'
 import { checkpointLimit, fillSource, idsOf, streamConfig } from './pipeline.ts'
@@ -21,8 +21,8 @@ test('kafka → mapping → kafka survives three SIGKILLs without losing a messa
   await admin.connect()
   try {
     const result = await runCrashTest({
-      script: join(import.meta.dirname, 'run-stream.ts'),
-      args: [configPath],
+      script: runStreamScript,
+      args: await runStreamArgs(import.meta.url, configPath),
       total,
       delivered: () => recordCount(sink, admin),
       collect: () => idsOf(sink),

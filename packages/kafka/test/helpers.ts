@@ -168,20 +168,4 @@ export function run(yaml: string): Promise<Stream> {
   return startStream(loadStreamConfig(yaml, env), env, { logger: silentLogger })
 }
 
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (ok(value)) return value
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(value)})`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
-
 export const capturedOf = (id: string): Message[] => captured.get(id) ?? []

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runCrashTest } from '@bento-ts/test-services'
+import { runCrashTest, runStreamArgs, runStreamScript } from '@bento-ts/test-services'
 import type { JetStreamManager, NatsConnection } from 'nats'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { client, natsUrl, unique } from './helpers.ts'
@@ -68,8 +68,8 @@ shutdown_timeout: 5s
 `,
   )
   const result = await runCrashTest({
-    script: join(import.meta.dirname, 'run-stream.ts'),
-    args: [config],
+    script: runStreamScript,
+    args: await runStreamArgs(import.meta.url, config),
     total,
     kills,
     timeoutMs: 480_000,

@@ -63,14 +63,4 @@ export function runYaml(yaml: string, env: Environment = testEnvironment()): Pro
   return startStream(config, env, { logger: silentLogger })
 }
 
-/** Waits until `check` holds, polling; fails with `what` at the deadline. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (await check()) return
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
 export const text = (m: Message): string => new TextDecoder().decode(m.bytes())

@@ -1,9 +1,10 @@
 // JetStream: the `nats_jetstream` input and output against the real server.
 import { silentLogger } from '@bento-ts/core'
+import { eventually } from '@bento-ts/test-services'
 import { AckPolicy, headers, type JetStreamManager, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { jetStreamOutput } from '../src/index.ts'
-import { captured, client, natsUrl, runYaml, text, unique, waitFor } from './helpers.ts'
+import { captured, client, natsUrl, runYaml, text, unique } from './helpers.ts'
 
 const decoder = new TextDecoder()
 let nc: NatsConnection
@@ -49,11 +50,10 @@ output:
   capture: ${out}
 `)
     try {
-      await waitFor('20 messages', () => (captured.get(out)?.length ?? 0) >= 20)
-      await waitFor(
-        'every ack',
-        async () => (await jsm.consumers.info(stream, 'reader')).ack_floor.stream_seq === 20,
-      )
+      await eventually(() => (captured.get(out)?.length ?? 0) >= 20, { what: '20 messages' })
+      await eventually(async () => (await jsm.consumers.info(stream, 'reader')).ack_floor.stream_seq === 20, {
+        what: 'every ack',
+      })
     } finally {
       await running.stop(5000)
     }
@@ -101,11 +101,10 @@ output:
           capture: ${out}
 `)
     try {
-      await waitFor('10 redelivered messages', () => (captured.get(out)?.length ?? 0) >= 10)
-      await waitFor(
-        'every ack',
-        async () => (await jsm.consumers.info(stream, 'naks')).ack_floor.stream_seq === 10,
-      )
+      await eventually(() => (captured.get(out)?.length ?? 0) >= 10, { what: '10 redelivered messages' })
+      await eventually(async () => (await jsm.consumers.info(stream, 'naks')).ack_floor.stream_seq === 10, {
+        what: 'every ack',
+      })
     } finally {
       await running.stop(5000)
     }
@@ -136,16 +135,15 @@ output:
   capture: ${out}
 `
     let running = await runYaml(config('resumer', 'all'))
-    await waitFor('5 messages', () => (captured.get(out)?.length ?? 0) >= 5)
-    await waitFor(
-      'acks',
-      async () => (await jsm.consumers.info(stream, 'resumer')).ack_floor.stream_seq === 5,
-    )
+    await eventually(() => (captured.get(out)?.length ?? 0) >= 5, { what: '5 messages' })
+    await eventually(async () => (await jsm.consumers.info(stream, 'resumer')).ack_floor.stream_seq === 5, {
+      what: 'acks',
+    })
     await running.stop(5000)
     for (let i = 6; i <= 8; i++) await js.publish(`${subject}.x`, `a${i}`)
     running = await runYaml(config('resumer', 'all'))
     try {
-      await waitFor('8 messages', () => (captured.get(out)?.length ?? 0) >= 8)
+      await eventually(() => (captured.get(out)?.length ?? 0) >= 8, { what: '8 messages' })
     } finally {
       await running.stop(5000)
     }
@@ -158,16 +156,19 @@ output:
     const fresh = unique('cap')
     running = await runYaml(config('newcomer', 'new').replace(`capture: ${out}`, `capture: ${fresh}`))
     try {
-      await waitFor('the consumer', async () => {
-        try {
-          await jsm.consumers.info(stream, 'newcomer')
-          return true
-        } catch {
-          return false
-        }
-      })
+      await eventually(
+        async () => {
+          try {
+            await jsm.consumers.info(stream, 'newcomer')
+            return true
+          } catch {
+            return false
+          }
+        },
+        { what: 'the consumer' },
+      )
       await js.publish(`${subject}.x`, 'after')
-      await waitFor('the new message', () => (captured.get(fresh)?.length ?? 0) >= 1)
+      await eventually(() => (captured.get(fresh)?.length ?? 0) >= 1, { what: 'the new message' })
     } finally {
       await running.stop(5000)
     }
@@ -192,22 +193,27 @@ output:
     try {
       const js = nc.jetstream()
       // Both members are subscribed once each has received something.
-      await waitFor('both members', async () => {
-        await Promise.all(Array.from({ length: 20 }, () => js.publish(`${subject}.probe`, 'probe')))
-        return (captured.get(a)?.length ?? 0) > 0 && (captured.get(b)?.length ?? 0) > 0
-      })
-      await waitFor('the probes to be acked', async () => {
-        const info = await jsm.consumers.info(stream, 'workers')
-        return info.num_pending === 0 && info.num_ack_pending === 0
-      })
+      await eventually(
+        async () => {
+          await Promise.all(Array.from({ length: 20 }, () => js.publish(`${subject}.probe`, 'probe')))
+          return (captured.get(a)?.length ?? 0) > 0 && (captured.get(b)?.length ?? 0) > 0
+        },
+        { what: 'both members' },
+      )
+      await eventually(
+        async () => {
+          const info = await jsm.consumers.info(stream, 'workers')
+          return info.num_pending === 0 && info.num_ack_pending === 0
+        },
+        { what: 'the probes to be acked' },
+      )
       captured.set(a, [])
       captured.set(b, [])
       const total = 300
       await Promise.all(Array.from({ length: total }, (_, i) => js.publish(`${subject}.w`, `w${i}`)))
-      await waitFor(
-        'every message',
-        () => (captured.get(a)?.length ?? 0) + (captured.get(b)?.length ?? 0) >= total,
-      )
+      await eventually(() => (captured.get(a)?.length ?? 0) + (captured.get(b)?.length ?? 0) >= total, {
+        what: 'every message',
+      })
       const seen = [...(captured.get(a) ?? []), ...(captured.get(b) ?? [])].map(text)
       expect(new Set(seen).size).toBe(total)
       expect(captured.get(a)?.length ?? 0).toBeGreaterThan(0)
@@ -237,11 +243,10 @@ output:
   capture: ${out}
 `)
     try {
-      await waitFor('5 messages', () => (captured.get(out)?.length ?? 0) >= 5)
-      await waitFor(
-        'acks',
-        async () => (await jsm.consumers.info(stream, 'puller')).ack_floor.stream_seq === 5,
-      )
+      await eventually(() => (captured.get(out)?.length ?? 0) >= 5, { what: '5 messages' })
+      await eventually(async () => (await jsm.consumers.info(stream, 'puller')).ack_floor.stream_seq === 5, {
+        what: 'acks',
+      })
     } finally {
       await running.stop(5000)
     }
@@ -381,10 +386,12 @@ output:
       include_prefixes: [ nats_sequence_stream ]
 `)
     try {
-      await waitFor('200 stored', async () => (await jsm.streams.info(sink.stream)).state.messages >= 200)
-      await waitFor(
-        'every ack',
+      await eventually(async () => (await jsm.streams.info(sink.stream)).state.messages >= 200, {
+        what: '200 stored',
+      })
+      await eventually(
         async () => (await jsm.consumers.info(source.stream, 'bridge')).ack_floor.stream_seq === 200,
+        { what: 'every ack' },
       )
     } finally {
       await running.stop(5000)

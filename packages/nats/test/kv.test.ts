@@ -1,10 +1,11 @@
 // Key-value buckets: the `nats_kv` input (watch), output and cache against the real server.
 import { Timestamp } from '@bento-ts/bloblang'
 import { KeyExists, KeyNotFound, silentLogger } from '@bento-ts/core'
+import { eventually } from '@bento-ts/test-services'
 import type { KV, NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { kvCache } from '../src/index.ts'
-import { captured, client, natsUrl, runYaml, text, unique, waitFor } from './helpers.ts'
+import { captured, client, natsUrl, runYaml, text, unique } from './helpers.ts'
 
 const decoder = new TextDecoder()
 const encoder = new TextEncoder()
@@ -54,11 +55,11 @@ output:
   capture: ${out}
 `)
     try {
-      await waitFor('the current values', () => (captured.get(out)?.length ?? 0) >= 2)
+      await eventually(() => (captured.get(out)?.length ?? 0) >= 2, { what: 'the current values' })
       const before = Date.now()
       await kv.put('users.carol', 'c1')
       await kv.delete('users.bob')
-      await waitFor('the put and the delete', () => (captured.get(out)?.length ?? 0) >= 4)
+      await eventually(() => (captured.get(out)?.length ?? 0) >= 4, { what: 'the put and the delete' })
       const messages = captured.get(out)!
       expect(
         messages.map((m) => [m.metadata.get('nats_kv_key'), text(m), m.metadata.get('nats_kv_operation')]),
@@ -101,10 +102,10 @@ output:
   capture: ${out}
 `)
     try {
-      await waitFor('the history', () => (captured.get(out)?.length ?? 0) >= 3)
+      await eventually(() => (captured.get(out)?.length ?? 0) >= 3, { what: 'the history' })
       await kv.delete('j')
       await kv.put('j', 'w2')
-      await waitFor('the new put', () => (captured.get(out)?.length ?? 0) >= 4)
+      await eventually(() => (captured.get(out)?.length ?? 0) >= 4, { what: 'the new put' })
     } finally {
       await running.stop(5000)
     }
@@ -174,7 +175,7 @@ output:
     key: key_\${! meta("id") }
 `)
       await writer.done
-      await waitFor('three updates', () => (captured.get(out)?.length ?? 0) >= 3)
+      await eventually(() => (captured.get(out)?.length ?? 0) >= 3, { what: 'three updates' })
     } finally {
       await watcher.stop(5000)
     }

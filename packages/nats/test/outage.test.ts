@@ -2,10 +2,10 @@
 // JetStream stream to another, then started again. The stream reconnects by itself and every
 // message arrives (JetStream keeps streams and consumers on disk across the restart).
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startService, stopService } from '@bento-ts/test-services'
+import { eventually, startService, stopService } from '@bento-ts/test-services'
 import type { JetStreamManager, NatsConnection } from 'nats'
 import { afterAll, expect, test } from 'vitest'
-import { client, runYaml, unique, waitFor } from './helpers.ts'
+import { client, runYaml, unique } from './helpers.ts'
 import { fillStream, readIds } from './streams.ts'
 
 const total = 100_000
@@ -52,10 +52,9 @@ output:
   try {
     const watcher = await client()
     const watchJsm = await watcher.jetstreamManager()
-    await waitFor(
-      'the stream to be under way',
-      async () => (await watchJsm.streams.info(sink)).state.messages >= 5_000,
-    )
+    await eventually(async () => (await watchJsm.streams.info(sink)).state.messages >= 5_000, {
+      what: 'the stream to be under way',
+    })
     await watcher.close()
     await stopService('nats')
     await sleep(10_000)
@@ -69,15 +68,13 @@ output:
     expect(atRestart).toBeLessThan(total)
     // every source message is still there after the restart
     expect((await check.streams.info(source)).state.messages).toBe(total)
-    await waitFor(
-      'every message in the sink',
-      async () => (await check.streams.info(sink)).state.messages >= total,
-      180_000,
-    )
-    await waitFor(
-      'every ack',
+    await eventually(async () => (await check.streams.info(sink)).state.messages >= total, {
+      what: 'every message in the sink',
+      timeoutMs: 180_000,
+    })
+    await eventually(
       async () => (await check.consumers.info(source, 'outage')).ack_floor.stream_seq === total,
-      60_000,
+      { what: 'every ack', timeoutMs: 60_000 },
     )
   } finally {
     await stream.stop(5000)

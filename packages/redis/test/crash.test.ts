@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runCrashTest } from '@bento-ts/test-services'
+import { runCrashTest, runStreamArgs, runStreamScript } from '@bento-ts/test-services'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { redisUrl, testClient, unique } from './helpers.ts'
@@ -90,8 +90,8 @@ output:
 `,
   )
   const result = await runCrashTest({
-    script: join(import.meta.dirname, 'run-stream.ts'),
-    args: [config],
+    script: runStreamScript,
+    args: await runStreamArgs(import.meta.url, config),
     total,
     delivered: () => redis.xlen(sink),
     collect: sinkIds,

@@ -72,19 +72,4 @@ export async function runYaml(yaml: string, capture?: Capture): Promise<Stream> 
   return startStream(loadStreamConfig(yaml, env), env, { logger: silentLogger })
 }
 
-/** Polls until `check` returns something other than undefined, or fails after `ms`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  ms = 30_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
 export type { Cache, RateLimit }

@@ -1,8 +1,10 @@
 // redis_list against the real server: pushes (rpush/lpush, interpolated keys, batches), reliable
 // pops through the processing list, and the items a crashed run left there delivered again.
+
+import { eventually } from '@bento-ts/test-services'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type Capture, eventually, redisUrl, runYaml, testClient, unique } from './helpers.ts'
+import { type Capture, redisUrl, runYaml, testClient, unique } from './helpers.ts'
 
 let redis: Redis
 const keys: string[] = []

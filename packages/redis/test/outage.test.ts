@@ -10,10 +10,10 @@
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startService, stopService } from '@bento-ts/test-services'
+import { eventually, startService, stopService } from '@bento-ts/test-services'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { eventually, redisUrl, runYaml, testClient, unique } from './helpers.ts'
+import { redisUrl, runYaml, testClient, unique } from './helpers.ts'
 
 const total = 40_000
 const source = unique('outage-src')
@@ -83,11 +83,10 @@ output:
     }
   })()
   try {
-    await eventually(
-      async () => ((await redis.xlen(sink)) >= 5000 ? true : undefined),
-      60_000,
-      '5000 in the sink',
-    )
+    await eventually(async () => ((await redis.xlen(sink)) >= 5000 ? true : undefined), {
+      timeoutMs: 60_000,
+      what: '5000 in the sink',
+    })
     await redis.config('SET', 'save', '3600 1')
     const before = await redis.xlen(sink)
     await stopService('redis')
@@ -107,8 +106,7 @@ output:
         const seen = await distinctInSink()
         return seen.distinct.size >= total ? seen : undefined
       },
-      120_000,
-      `all ${total} entries in the sink`,
+      { timeoutMs: 120_000, what: `all ${total} entries in the sink` },
     )
     const missing = Array.from({ length: total }, (_, i) => idOf(i)).filter((id) => !done.distinct.has(id))
     console.log(

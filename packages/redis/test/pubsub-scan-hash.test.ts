@@ -1,7 +1,9 @@
 // redis_pubsub (channels and patterns, both ways), redis_scan and redis_hash against the real server.
+
+import { eventually } from '@bento-ts/test-services'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type Capture, eventually, redisUrl, runYaml, testClient, unique } from './helpers.ts'
+import { type Capture, redisUrl, runYaml, testClient, unique } from './helpers.ts'
 
 let redis: Redis
 const keys: string[] = []

@@ -1,8 +1,10 @@
 // redis_streams against the real server: the output's entries, the input's messages and metadata,
 // XACK only after delivery, and pending entries of a dead consumer taken over with XAUTOCLAIM.
+
+import { eventually } from '@bento-ts/test-services'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type Capture, eventually, redisUrl, runYaml, testClient, unique } from './helpers.ts'
+import { type Capture, redisUrl, runYaml, testClient, unique } from './helpers.ts'
 
 let redis: Redis
 const keys: string[] = []
@@ -135,8 +137,7 @@ output:
         const [count] = (await redis.xpending(stream, group)) as [number]
         return count === 0 ? true : undefined
       },
-      10_000,
-      'the group to have no pending entries',
+      { timeoutMs: 10_000, what: 'the group to have no pending entries' },
     )
     await run.stop(5000)
     expect(capture.messages.map((m) => m.text())).toEqual(ids.map((_, i) => `hello ${i}`))
@@ -197,14 +198,16 @@ output:
 `,
       capture,
     )
-    await eventually(async () => (capture.messages.length >= 30 ? true : undefined), 30_000, '30 messages')
+    await eventually(async () => (capture.messages.length >= 30 ? true : undefined), {
+      timeoutMs: 30_000,
+      what: '30 messages',
+    })
     await eventually(
       async () => {
         const [count] = (await redis.xpending(stream, group)) as [number]
         return count === 0 ? true : undefined
       },
-      10_000,
-      'no pending entries',
+      { timeoutMs: 10_000, what: 'no pending entries' },
     )
     await run.stop(5000)
     const texts = capture.messages.map((m) => m.text()).sort()
@@ -261,11 +264,10 @@ output:
     await eventually(async () => (capture.messages.length === 1 ? true : undefined))
     await redis.del(stream)
     await redis.xadd(stream, '*', 'body', 'after')
-    await eventually(
-      async () => (capture.messages.length === 2 ? true : undefined),
-      20_000,
-      'the entry added after',
-    )
+    await eventually(async () => (capture.messages.length === 2 ? true : undefined), {
+      timeoutMs: 20_000,
+      what: 'the entry added after',
+    })
     await run.stop(5000)
     expect(capture.messages.map((m) => m.text())).toEqual(['before', 'after'])
   })
