@@ -1,8 +1,8 @@
 // The shared connector conformance suite for kafka (input and output). The reconnect after a
 // broker restart is outage.test.ts (the shared broker; a private Kafka is too costly to start).
 import { connectorSuite } from '@bento-ts/test-services/conformance'
-import { checkpointLimit } from './pipeline.ts'
 import { createTopic } from './helpers.ts'
+import { checkpointLimit } from './pipeline.ts'
 
 connectorSuite({
   name: 'kafka',

@@ -55,8 +55,8 @@ export interface ConnectorSuiteOptions {
   name: string
   /** the test file's `import.meta.url`: the package it belongs to provides the components */
   from: string
-  /** the server the connector talks to */
-  service: ServiceName
+  /** the shared server the connector talks to (none for a connector that is its own server) */
+  service?: ServiceName
   /** the input component as YAML (e.g. `redis_streams:\n  url: …`) reading `v.id` as group `v.group` */
   input(v: SuiteVars): string
   /** the output component as YAML writing to `v.id`, with `v.maxInFlight` and `v.batchCount` */
@@ -122,7 +122,10 @@ export function connectorSuite(o: ConnectorSuiteOptions): void {
     })
 
     /** Fresh variables for one test against the server whose endpoints are `env`. */
-    const varsFor = (what: string, env: Record<string, string> = requireService(o.service)): SuiteVars => {
+    const varsFor = (
+      what: string,
+      env: Record<string, string> = o.service === undefined ? {} : requireService(o.service),
+    ): SuiteVars => {
       const id = `${slug(o.name)}-${slug(what)}-${Math.random().toString(36).slice(2, 8)}`
       return { id, group: `g-${id}`, maxInFlight: 1, batchCount: 1, env: { ...env } }
     }
@@ -262,14 +265,17 @@ export function connectorSuite(o: ConnectorSuiteOptions): void {
       )
 
     const restart = o.features.restart
-    if (restart !== undefined)
+    const service = o.service
+    if (restart !== undefined && service === undefined)
+      throw new Error(`${o.name}: features.restart needs the service that is restarted`)
+    if (restart !== undefined && service !== undefined)
       test(
-        `input and output reconnect after the ${restart === 'private' ? 'private' : 'shared'} ${o.service} server restarts`,
+        `input and output reconnect after the ${restart} ${service} server restarts`,
         async () => {
           const server: RestartableServer =
             restart === 'private'
-              ? await privateServer(o.service)
-              : sharedServer(o.service, join(packageRoot(o.from), 'package.json'))
+              ? await privateServer(service)
+              : sharedServer(service, join(packageRoot(o.from), 'package.json'))
           try {
             const v = varsFor('restart', server.env)
             const { stream, capture } = await reader(v)
