@@ -33,7 +33,7 @@ afterAll(async () => {
 describe('aws_sqs against moto', () => {
   test('output → queue → input in two streams: bodies, attributes and SQS metadata arrive; acked messages are deleted', async () => {
     const url = await queue('rt')
-    const harness = captureEnvironment()
+    const harness = await captureEnvironment()
     const counter = `rt-${url.split('/').at(-1)}`
     const producer = await harness.start(`
 input:

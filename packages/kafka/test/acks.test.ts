@@ -1,17 +1,15 @@
 import { eventually } from '@bento-ts/test-services'
-import { afterEach, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import {
   brokers,
   capturedOf,
+  captureOf,
   committedOffsets,
   createTopic,
   produce,
-  refusals,
   run,
   uniqueTopic,
 } from './helpers.ts'
-
-afterEach(() => refusals.clear())
 
 const config = (topic: string, group: string, capture: string) => `
 input:
@@ -32,13 +30,13 @@ test('a nacked message is delivered again', async () => {
     Array.from({ length: 10 }, (_, i) => ({ value: `v${i}` })),
   )
   let refused = 0
-  refusals.set('nack', (m) => {
+  captureOf('nack').refuse = (m) => {
     if (m.text() === 'v5' && refused < 3) {
       refused++
       return true
     }
     return false
-  })
+  }
   const stream = await run(config(topic, 'g-nack', 'nack'))
   await eventually(() => capturedOf('nack').length, {
     what: 'all ten',
@@ -65,7 +63,7 @@ test('offsets are never committed past a message still failing; a restart sees i
     Array.from({ length: 10 }, (_, i) => ({ value: `v${i}` })),
   )
   // v3 always fails: everything else is delivered around it.
-  refusals.set('hold-1', (m) => m.text() === 'v3')
+  captureOf('hold-1').refuse = (m) => m.text() === 'v3'
   const first = await run(config(topic, group, 'hold-1'))
   await eventually(() => capturedOf('hold-1').length, {
     what: 'nine delivered',

@@ -4,7 +4,7 @@ import { eventually } from '@bento-ts/test-services'
 import { AckPolicy, headers, type JetStreamManager, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { jetStreamOutput } from '../src/index.ts'
-import { captured, client, natsUrl, runYaml, text, unique } from './helpers.ts'
+import { capturedOf, client, natsUrl, runYaml, text, unique } from './helpers.ts'
 
 const decoder = new TextDecoder()
 let nc: NatsConnection
@@ -50,14 +50,14 @@ output:
   capture: ${out}
 `)
     try {
-      await eventually(() => (captured.get(out)?.length ?? 0) >= 20, { what: '20 messages' })
+      await eventually(() => capturedOf(out).length >= 20, { what: '20 messages' })
       await eventually(async () => (await jsm.consumers.info(stream, 'reader')).ack_floor.stream_seq === 20, {
         what: 'every ack',
       })
     } finally {
       await running.stop(5000)
     }
-    const messages = captured.get(out)!
+    const messages = capturedOf(out)
     expect(messages.map(text)).toEqual(Array.from({ length: 20 }, (_, i) => `m${i + 1}`))
     const first = messages[0]!.metadata
     expect(first.get('nats_subject')).toBe(`${subject}.item`)
@@ -101,14 +101,14 @@ output:
           capture: ${out}
 `)
     try {
-      await eventually(() => (captured.get(out)?.length ?? 0) >= 10, { what: '10 redelivered messages' })
+      await eventually(() => capturedOf(out).length >= 10, { what: '10 redelivered messages' })
       await eventually(async () => (await jsm.consumers.info(stream, 'naks')).ack_floor.stream_seq === 10, {
         what: 'every ack',
       })
     } finally {
       await running.stop(5000)
     }
-    const messages = captured.get(out)!
+    const messages = capturedOf(out)
     expect(messages.map(text).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `n${i + 1}`).sort())
     for (const m of messages) expect(m.metadata.get('nats_num_delivered')).toBe('2')
     const info = await jsm.consumers.info(stream, 'naks')
@@ -135,7 +135,7 @@ output:
   capture: ${out}
 `
     let running = await runYaml(config('resumer', 'all'))
-    await eventually(() => (captured.get(out)?.length ?? 0) >= 5, { what: '5 messages' })
+    await eventually(() => capturedOf(out).length >= 5, { what: '5 messages' })
     await eventually(async () => (await jsm.consumers.info(stream, 'resumer')).ack_floor.stream_seq === 5, {
       what: 'acks',
     })
@@ -143,11 +143,11 @@ output:
     for (let i = 6; i <= 8; i++) await js.publish(`${subject}.x`, `a${i}`)
     running = await runYaml(config('resumer', 'all'))
     try {
-      await eventually(() => (captured.get(out)?.length ?? 0) >= 8, { what: '8 messages' })
+      await eventually(() => capturedOf(out).length >= 8, { what: '8 messages' })
     } finally {
       await running.stop(5000)
     }
-    expect(captured.get(out)!.map(text)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8'])
+    expect(capturedOf(out).map(text)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8'])
     const info = await jsm.consumers.info(stream, 'resumer')
     expect(info.config.max_ack_pending).toBe(16)
     expect(info.config.ack_wait).toBe(10_000_000_000)
@@ -168,11 +168,11 @@ output:
         { what: 'the consumer' },
       )
       await js.publish(`${subject}.x`, 'after')
-      await eventually(() => (captured.get(fresh)?.length ?? 0) >= 1, { what: 'the new message' })
+      await eventually(() => capturedOf(fresh).length >= 1, { what: 'the new message' })
     } finally {
       await running.stop(5000)
     }
-    expect(captured.get(fresh)!.map(text)).toEqual(['after'])
+    expect(capturedOf(fresh).map(text)).toEqual(['after'])
   })
 
   test('a queue group shares one durable consumer between two streams', async () => {
@@ -196,7 +196,7 @@ output:
       await eventually(
         async () => {
           await Promise.all(Array.from({ length: 20 }, () => js.publish(`${subject}.probe`, 'probe')))
-          return (captured.get(a)?.length ?? 0) > 0 && (captured.get(b)?.length ?? 0) > 0
+          return capturedOf(a).length > 0 && capturedOf(b).length > 0
         },
         { what: 'both members' },
       )
@@ -207,17 +207,17 @@ output:
         },
         { what: 'the probes to be acked' },
       )
-      captured.set(a, [])
-      captured.set(b, [])
+      capturedOf(a).length = 0
+      capturedOf(b).length = 0
       const total = 300
       await Promise.all(Array.from({ length: total }, (_, i) => js.publish(`${subject}.w`, `w${i}`)))
-      await eventually(() => (captured.get(a)?.length ?? 0) + (captured.get(b)?.length ?? 0) >= total, {
+      await eventually(() => capturedOf(a).length + capturedOf(b).length >= total, {
         what: 'every message',
       })
-      const seen = [...(captured.get(a) ?? []), ...(captured.get(b) ?? [])].map(text)
+      const seen = [...(capturedOf(a) ?? []), ...(capturedOf(b) ?? [])].map(text)
       expect(new Set(seen).size).toBe(total)
-      expect(captured.get(a)?.length ?? 0).toBeGreaterThan(0)
-      expect(captured.get(b)?.length ?? 0).toBeGreaterThan(0)
+      expect(capturedOf(a).length).toBeGreaterThan(0)
+      expect(capturedOf(b).length).toBeGreaterThan(0)
       const info = await jsm.consumers.info(stream, 'workers')
       expect(info.config.deliver_group).toBe('workers')
     } finally {
@@ -243,15 +243,15 @@ output:
   capture: ${out}
 `)
     try {
-      await eventually(() => (captured.get(out)?.length ?? 0) >= 5, { what: '5 messages' })
+      await eventually(() => capturedOf(out).length >= 5, { what: '5 messages' })
       await eventually(async () => (await jsm.consumers.info(stream, 'puller')).ack_floor.stream_seq === 5, {
         what: 'acks',
       })
     } finally {
       await running.stop(5000)
     }
-    expect(captured.get(out)!.map(text)).toEqual(['p1', 'p2', 'p3', 'p4', 'p5'])
-    expect(captured.get(out)![0]!.metadata.get('nats_sequence_stream')).toBe('1')
+    expect(capturedOf(out).map(text)).toEqual(['p1', 'p2', 'p3', 'p4', 'p5'])
+    expect(capturedOf(out)[0]!.metadata.get('nats_sequence_stream')).toBe('1')
   })
 
   test('configs Bento rejects are rejected with the field named', async () => {

@@ -3,7 +3,7 @@
 import { eventually } from '@bento-ts/test-services'
 import { headers } from 'nats'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { captured, client, runYaml, text, unique } from './helpers.ts'
+import { capturedOf, client, runYaml, text, unique } from './helpers.ts'
 
 const decoder = new TextDecoder()
 let nc: Awaited<ReturnType<typeof client>>
@@ -48,10 +48,10 @@ output:
       const reply = await nc.request(`${subject}.req`, 'question', { timeout: 5000 })
       expect(decoder.decode(reply.data)).toBe('+ACK')
 
-      await eventually(() => (captured.get(out) ?? []).some((m) => text(m) === 'hello'), {
+      await eventually(() => (capturedOf(out) ?? []).some((m) => text(m) === 'hello'), {
         what: 'both messages',
       })
-      const messages = captured.get(out)!
+      const messages = capturedOf(out)
       const hello = messages.find((m) => text(m) === 'hello')!
       expect(hello.metadata.get('nats_subject')).toBe(`${subject}.a.b`)
       expect(hello.metadata.get('nats_reply_subject')).toBe('')
@@ -164,23 +164,23 @@ output:
       await eventually(
         async () => {
           for (let i = 0; i < 10; i++) await nc.request(subject, 'probe', { timeout: 1000 }).catch(() => {})
-          return (captured.get(a)?.length ?? 0) > 0 && (captured.get(b)?.length ?? 0) > 0
+          return capturedOf(a).length > 0 && capturedOf(b).length > 0
         },
         { what: 'both members' },
       )
-      captured.set(a, [])
-      captured.set(b, [])
+      capturedOf(a).length = 0
+      capturedOf(b).length = 0
       const total = 400
       for (let i = 0; i < total; i++) nc.publish(subject, `m${i}`)
       await nc.flush()
-      await eventually(() => captured.get(a)!.length + captured.get(b)!.length >= total, {
+      await eventually(() => capturedOf(a).length + capturedOf(b).length >= total, {
         what: 'every message',
       })
-      const seen = [...captured.get(a)!, ...captured.get(b)!].map(text)
+      const seen = [...capturedOf(a), ...capturedOf(b)].map(text)
       expect(new Set(seen).size).toBe(total)
       expect(seen.length).toBe(total)
-      expect(captured.get(a)!.length).toBeGreaterThan(0)
-      expect(captured.get(b)!.length).toBeGreaterThan(0)
+      expect(capturedOf(a).length).toBeGreaterThan(0)
+      expect(capturedOf(b).length).toBeGreaterThan(0)
     } finally {
       await first.stop(5000)
       await second.stop(5000)
@@ -266,7 +266,7 @@ output:
         },
         { what: 'the reader' },
       )
-      captured.set(out, [])
+      capturedOf(out).length = 0
       const writer = await runYaml(`
 input:
   generate:
@@ -283,8 +283,8 @@ output:
       include_patterns: [ "^trace_" ]
 `)
       await writer.done
-      await eventually(() => captured.get(out)!.length >= 3, { what: 'three messages' })
-      const messages = captured.get(out)!
+      await eventually(() => capturedOf(out).length >= 3, { what: 'three messages' })
+      const messages = capturedOf(out)
       expect(messages.map(text).sort()).toEqual(['{"n":1}', '{"n":2}', '{"n":3}'])
       expect(messages.map((m) => m.metadata.get('trace_id')).sort()).toEqual(['t1', 't2', 't3'])
       for (const m of messages) expect(m.metadata.get('nats_subject')).toBe(subject)

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { redisCache } from '../src/cache.ts'
 import { redisRateLimit } from '../src/rate-limit.ts'
-import { type Capture, redisUrl, runYaml, testClient, unique } from './helpers.ts'
+import { newCapture, redisUrl, runYaml, testClient, unique } from './helpers.ts'
 
 let redis: Redis
 const keys: string[] = []
@@ -77,7 +77,7 @@ describe('redis cache', () => {
   test('as a stream resource: the cache processor and dedupe use it', async () => {
     const prefix = `${unique('res')}:`
     for (const k of ['k1', 'k2', 'k3']) keys.push(`${prefix}${k}`)
-    const capture: Capture = { messages: [], hold: undefined }
+    const capture = newCapture()
     const run = await runYaml(
       `
 input:
@@ -92,14 +92,13 @@ pipeline:
         cache: shared
         key: \${! this.k }
 output:
-  capture: {}
+  capture: ${capture.name}
 cache_resources:
   - label: shared
     redis:
       url: ${redisUrl()}
       prefix: "${prefix}"
 `,
-      capture,
     )
     await run.done
     expect(capture.messages.map((m) => (m.structured() as { k: string }).k)).toEqual(['k1', 'k2', 'k3'])

@@ -3,7 +3,7 @@
 import { eventually } from '@bento-ts/test-services'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type Capture, redisUrl, runYaml, testClient, unique } from './helpers.ts'
+import { newCapture, redisUrl, runYaml, testClient, unique } from './helpers.ts'
 
 let redis: Redis
 const keys: string[] = []
@@ -19,7 +19,7 @@ afterAll(async () => {
 describe('redis_pubsub', () => {
   test('SUBSCRIBE input receives what the output publishes to an interpolated channel', async () => {
     const channel = unique('chan')
-    const capture: Capture = { messages: [], hold: undefined }
+    const capture = newCapture()
     const sub = await runYaml(
       `
 input:
@@ -27,9 +27,8 @@ input:
     url: ${redisUrl()}
     channels: [${channel}]
 output:
-  capture: {}
+  capture: ${capture.name}
 `,
-      capture,
     )
     await eventually(async () => {
       const [, count] = (await redis.pubsub('NUMSUB', channel)) as [string, number]
@@ -58,7 +57,7 @@ output:
 
   test('PSUBSCRIBE with use_patterns receives every matching channel', async () => {
     const base = unique('pat')
-    const capture: Capture = { messages: [], hold: undefined }
+    const capture = newCapture()
     const sub = await runYaml(
       `
 input:
@@ -67,9 +66,8 @@ input:
     channels: ["${base}.*"]
     use_patterns: true
 output:
-  capture: {}
+  capture: ${capture.name}
 `,
-      capture,
     )
     await eventually(async () => (Number(await redis.pubsub('NUMPAT')) > 0 ? true : undefined))
     await redis.publish(`${base}.a`, 'one')
@@ -93,7 +91,7 @@ describe('redis_scan', () => {
     await redis.hset(`${prefix}:a-hash`, 'f', 'v')
     keys.push(`${prefix}:a-hash`)
     await redis.set(`${unique('other')}`, 'not matched', 'EX', 60)
-    const capture: Capture = { messages: [], hold: undefined }
+    const capture = newCapture()
     const run = await runYaml(
       `
 input:
@@ -101,9 +99,8 @@ input:
     url: ${redisUrl()}
     match: "${prefix}:*"
 output:
-  capture: {}
+  capture: ${capture.name}
 `,
-      capture,
     )
     await run.done
     const got: Record<string, string> = {}

@@ -4,7 +4,7 @@
 import { eventually } from '@bento-ts/test-services'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type Capture, redisUrl, runYaml, testClient, unique } from './helpers.ts'
+import { newCapture, redisUrl, runYaml, testClient, unique } from './helpers.ts'
 
 let redis: Redis
 const keys: string[] = []
@@ -105,7 +105,8 @@ describe('redis_streams input', () => {
       ids.push((await redis.xadd(stream, '*', 'body', `hello ${i}`, 'kind', 'greeting', 'n', String(i)))!)
     await redis.xadd(stream, '*', 'not_the_body', 'skipped')
     let release!: () => void
-    const capture: Capture = { messages: [], hold: new Promise<void>((r) => (release = r)) }
+    const capture = newCapture()
+    capture.hold = new Promise<void>((r) => (release = r))
     const run = await runYaml(
       `
 input:
@@ -117,9 +118,8 @@ input:
     limit: 7
     commit_period: 100ms
 output:
-  capture: {}
+  capture: ${capture.name}
 `,
-      capture,
     )
     // Messages in flight (the output holds them): read, so pending in the group, but not acked.
     await eventually(async () => {
@@ -152,7 +152,7 @@ output:
   test('start_from_oldest false reads only entries added after the group was made', async () => {
     const stream = key('latest')
     await redis.xadd(stream, '*', 'body', 'old')
-    const capture: Capture = { messages: [], hold: undefined }
+    const capture = newCapture()
     const run = await runYaml(
       `
 input:
@@ -162,9 +162,8 @@ input:
     consumer_group: g
     start_from_oldest: false
 output:
-  capture: {}
+  capture: ${capture.name}
 `,
-      capture,
     )
     await eventually(async () => ((await redis.xinfo('GROUPS', stream)) as unknown[]).length > 0 || undefined)
     await redis.xadd(stream, '*', 'body', 'new')
@@ -182,7 +181,7 @@ output:
     await redis.xreadgroup('GROUP', group, 'dead', 'COUNT', 12, 'STREAMS', stream, '>')
     const before = (await redis.xpending(stream, group, '-', '+', 100, 'dead')) as unknown[]
     expect(before).toHaveLength(12)
-    const capture: Capture = { messages: [], hold: undefined }
+    const capture = newCapture()
     const run = await runYaml(
       `
 input:
@@ -194,9 +193,8 @@ input:
     commit_period: 100ms
     claim_min_idle: 500ms
 output:
-  capture: {}
+  capture: ${capture.name}
 `,
-      capture,
     )
     await eventually(async () => (capture.messages.length >= 30 ? true : undefined), {
       timeoutMs: 30_000,
@@ -222,7 +220,7 @@ output:
     for (let i = 0; i < 10; i++) await redis.xadd(stream, '*', 'body', `e${i}`)
     // The same consumer name read 4 entries in an earlier life and never acked them.
     await redis.xreadgroup('GROUP', group, 'me', 'COUNT', 4, 'STREAMS', stream, '>')
-    const capture: Capture = { messages: [], hold: undefined }
+    const capture = newCapture()
     const run = await runYaml(
       `
 input:
@@ -233,9 +231,8 @@ input:
     client_id: me
     claim_min_idle: ""
 output:
-  capture: {}
+  capture: ${capture.name}
 `,
-      capture,
     )
     await eventually(async () => (capture.messages.length >= 10 ? true : undefined))
     await run.stop(5000)
@@ -245,7 +242,7 @@ output:
 
   test('a stream deleted under the consumer is made again with its group, and reading goes on', async () => {
     const stream = key('deleted')
-    const capture: Capture = { messages: [], hold: undefined }
+    const capture = newCapture()
     const run = await runYaml(
       `
 input:
@@ -256,9 +253,8 @@ input:
     commit_period: 100ms
     timeout: 100ms
 output:
-  capture: {}
+  capture: ${capture.name}
 `,
-      capture,
     )
     await redis.xadd(stream, '*', 'body', 'before')
     await eventually(async () => (capture.messages.length === 1 ? true : undefined))

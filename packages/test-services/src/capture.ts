@@ -5,6 +5,8 @@
 import type { CoreModule, StreamMessage } from './runtime.ts'
 
 export interface Capture<M extends StreamMessage = StreamMessage> {
+  /** what a stream's output names it: `capture: <name>` */
+  name: string
   /** every message written, in order, duplicates included (copies, safe to keep) */
   messages: M[]
   /** the size of every batch written */
@@ -19,8 +21,9 @@ export interface Capture<M extends StreamMessage = StreamMessage> {
   texts(): string[]
 }
 
-export function createCapture<M extends StreamMessage = StreamMessage>(): Capture<M> {
+export function createCapture<M extends StreamMessage = StreamMessage>(name: string): Capture<M> {
   const capture: Capture<M> = {
+    name,
     messages: [],
     batches: [],
     refused: 0,
@@ -35,7 +38,7 @@ export function captureRegistry(): (name: string) => Capture {
   return (name) => {
     let capture = captures.get(name)
     if (capture === undefined) {
-      capture = createCapture()
+      capture = createCapture(name)
       captures.set(name, capture)
     }
     return capture

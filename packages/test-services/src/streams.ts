@@ -3,26 +3,42 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { addCaptureOutput, type Capture, captureRegistry } from './capture.ts'
-import { type ConnectorRuntime, connectorRuntime, type RunningStream } from './runtime.ts'
+import { type ConnectorRuntime, connectorRuntime, type RunningStream, type StreamMessage } from './runtime.ts'
 
-export interface StreamHarness {
+/**
+ * Streams of one package's components. `S` and `M` are core's Stream and Message for a caller
+ * that has core's types (`streamHarness<Stream, Message>(import.meta.url)`); this package has not.
+ */
+export interface StreamHarness<
+  S extends RunningStream = RunningStream,
+  M extends StreamMessage = StreamMessage,
+> {
   runtime: ConnectorRuntime
   /** starts a stream from YAML; `capture: <name>` outputs record into `captured(name)` */
-  start(
-    yaml: string,
-    options?: { vars?: Record<string, string | undefined>; logLevel?: string },
-  ): Promise<RunningStream>
+  start(yaml: string, options?: StartOptions): Promise<S>
   /** the capture named `name` (made on first use, also before any stream writes to it) */
-  captured(name: string): Capture
+  captured(name: string): Capture<M>
+}
+
+export interface StartOptions {
+  /** `${NAME}` substitutions instead of the process environment */
+  vars?: Record<string, string | undefined>
+  /** a logger at this level (default: silent) */
+  logLevel?: string
+  /** a logger of the caller's own (core's Logger) */
+  logger?: object
 }
 
 /** A harness for the package containing `from` (pass the test file's `import.meta.url`). */
-export async function streamHarness(from: string): Promise<StreamHarness> {
+export async function streamHarness<
+  S extends RunningStream = RunningStream,
+  M extends StreamMessage = StreamMessage,
+>(from: string): Promise<StreamHarness<S, M>> {
   const runtime = await connectorRuntime(from)
   const captured = captureRegistry()
   return {
     runtime,
-    captured,
+    captured: captured as unknown as (name: string) => Capture<M>,
     async start(yaml, options = {}) {
       const { core } = runtime
       const env = runtime.environment()
@@ -33,8 +49,9 @@ export async function streamHarness(from: string): Promise<StreamHarness> {
         options.vars === undefined ? {} : { vars: options.vars },
       )
       const logger =
-        options.logLevel === undefined ? core.silentLogger : core.createLogger({ level: options.logLevel })
-      return core.startStream(config, env, { logger })
+        options.logger ??
+        (options.logLevel === undefined ? core.silentLogger : core.createLogger({ level: options.logLevel }))
+      return (await core.startStream(config, env, { logger })) as S
     },
   }
 }
