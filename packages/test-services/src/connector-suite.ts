@@ -32,9 +32,9 @@ export interface SuiteVars {
 
 export interface CrashOptions {
   /**
-   * Messages in the source. Size it by what it proves: every kill must land while writes are in
-   * flight, so a few times the in-flight window (max_in_flight × batch) per kill is enough; the
-   * default is 4 windows per kill, at least 1,000.
+   * Messages in the source. Sized by what it proves: kills land between 10 % and 90 % of the
+   * total, so ten in-flight windows (max_in_flight × batch) put a full window behind even the
+   * earliest kill; the default, at least 1,000.
    */
   total?: number
   /** SIGKILLs (default 3) */
@@ -301,7 +301,7 @@ export function connectorSuite(o: ConnectorSuiteOptions): void {
       const kills = crash.kills ?? 3
       const maxInFlight = crash.maxInFlight ?? 8
       const batchCount = crash.batchCount ?? 10
-      const total = crash.total ?? Math.max(1000, 4 * kills * maxInFlight * batchCount)
+      const total = crash.total ?? Math.max(1000, 10 * maxInFlight * batchCount)
       test(
         `loses nothing over ${total} messages and ${kills} SIGKILLs (input → output in a child process)`,
         async () => {
