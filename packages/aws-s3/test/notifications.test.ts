@@ -4,13 +4,13 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs'
 import { type Input, silentLogger } from '@bento-ts/core'
+import { eventually } from '@bento-ts/test-services'
 import { afterAll, expect, test } from 'vitest'
 import { type S3InputConfig, s3Input } from '../src/input.ts'
 import {
   createBucket,
   createQueue,
   deleteQueue,
-  eventually,
   keysOf,
   moto,
   removeBucket,
@@ -111,7 +111,7 @@ async function readToEnd(input: Input, done: () => Promise<boolean>): Promise<vo
     },
     () => {},
   )
-  await eventually(done, 30_000, 'the notification to be deleted')
+  await eventually(done, { timeoutMs: 30_000, what: 'the notification to be deleted' })
   stop.abort()
   await reading
 }

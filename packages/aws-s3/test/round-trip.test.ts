@@ -27,7 +27,7 @@ afterAll(async () => {
 describe('aws_s3 output against moto', () => {
   test('interpolated path and object attributes, metadata and tags arrive', async () => {
     const b = await bucket('out')
-    const harness = captureEnvironment()
+    const harness = await captureEnvironment()
     const stream = await harness.start(`
 input:
   generate:
@@ -79,7 +79,7 @@ output:
 
   test('batching with an archive processor puts a whole batch into one object', async () => {
     const b = await bucket('archive')
-    const harness = captureEnvironment()
+    const harness = await captureEnvironment()
     const stream = await harness.start(`
 input:
   generate:
@@ -202,7 +202,7 @@ describe('aws_s3 input against moto', () => {
       new PutObjectCommand({ Bucket: b, Key: 'people.csv', Body: 'name,age\nann,31\n"bob, jr",7\n' }),
     )
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'events.json', Body: '{"e":1}\n{"e":2} {"e":3}' }))
-    const harness = captureEnvironment()
+    const harness = await captureEnvironment()
     const csv = await harness.start(`
 input:
   aws_s3: { bucket: ${b}, prefix: people, scanner: { csv: {} }, ${awsYaml()} }

@@ -6,8 +6,10 @@
 // Size: moto (Python, in memory) works out every queue attribute, scanning the whole queue, for
 // each message it sends or receives, so a call costs in proportion to the queue's length (0.5 s
 // to receive 10 of 1,000 messages, 3.3 s of 5,000, on this shared 2-core machine) and a run in
-// proportion to its square. 100k messages would take days; 2,000 (CRASH_TOTAL) take about three
-// minutes. Set CRASH_TOTAL to run another size.
+// proportion to its square. 100k messages would take days. Sized by what it proves instead: kills
+// land between 10 % and 90 % of the total, so ten in-flight windows (8 batches of 10 in the
+// output, 10 in the poll buffer) put a full window behind even the earliest kill: 900. Set
+// CRASH_TOTAL to run another size.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,11 +18,11 @@ import {
   ReceiveMessageCommand,
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs'
-import { runCrashTest } from '@bento-ts/test-services'
+import { runCrashTest, runStreamArgs, runStreamScript } from '@bento-ts/test-services'
 import { afterAll, expect, test } from 'vitest'
 import { awsYaml, createQueue, deleteQueue, sqsClient } from './helpers.ts'
 
-const total = Number(process.env.CRASH_TOTAL ?? 2000)
+const total = Number(process.env.CRASH_TOTAL ?? 10 * (8 * 10 + 10))
 const sqs = sqsClient()
 const queues: string[] = []
 const dir = mkdtempSync(join(tmpdir(), 'aws-sqs-crash-'))
@@ -107,8 +109,8 @@ output:
     let result: Awaited<ReturnType<typeof runCrashTest>>
     try {
       result = await runCrashTest({
-        script: join(import.meta.dirname, 'run-stream.ts'),
-        args: [configPath],
+        script: runStreamScript,
+        args: await runStreamArgs(import.meta.url, configPath),
         total,
         delivered: async () => seen.length,
         collect: async () => [...seen],

@@ -9,19 +9,8 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs'
-import {
-  addPlugin,
-  type Batch,
-  type Environment,
-  field,
-  loadStreamConfig,
-  type Message,
-  silentLogger,
-  standardEnvironment,
-  startStream,
-} from '@bento-ts/core'
-import { requireService } from '@bento-ts/test-services'
-import { register } from '../src/index.ts'
+import type { Message, Stream } from '@bento-ts/core'
+import { requireService, streamHarness } from '@bento-ts/test-services'
 
 export function moto() {
   const env = requireService('moto')
@@ -130,33 +119,11 @@ export async function receiveAll(sqs: SQSClient, url: string) {
   }
 }
 
-/** The standard environment with this package and `capture: <name>`, an output recording what it is given. */
-export function captureEnvironment() {
-  const captured = new Map<string, Message[]>()
-  const env: Environment = standardEnvironment()
-  register(env)
-  addPlugin(env, {
-    spec: {
-      name: 'capture',
-      kind: 'output',
-      summary: 'records messages (tests)',
-      value: field.string('capture'),
-    },
-    create: (name: string) => ({
-      connect: async () => {},
-      close: async () => {},
-      async write(batch: Batch) {
-        const list = captured.get(name) ?? []
-        list.push(...batch)
-        captured.set(name, list)
-      },
-    }),
-  })
+/** Streams from YAML with this package and the shared `capture: <name>` output. */
+export async function captureEnvironment() {
+  const harness = await streamHarness<Stream, Message>(import.meta.url)
   return {
-    env,
-    captured: (name: string) => captured.get(name) ?? [],
-    start: (yaml: string) => startStream(loadStreamConfig(yaml, env), env, { logger: silentLogger }),
+    captured: (name: string): Message[] => harness.captured(name).messages,
+    start: (yaml: string): Promise<Stream> => harness.start(yaml),
   }
 }
-
-export { eventually } from '@bento-ts/test-services'

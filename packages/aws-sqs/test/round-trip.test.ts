@@ -1,6 +1,7 @@
 // Round trips through moto's SQS: our output writes, our input reads, metadata checked both ways.
 import { SendMessageCommand } from '@aws-sdk/client-sqs'
 import { Message, silentLogger } from '@bento-ts/core'
+import { eventually } from '@bento-ts/test-services'
 import { afterAll, describe, expect, test } from 'vitest'
 import { sqsInput } from '../src/input.ts'
 import { sqsOutput } from '../src/output.ts'
@@ -10,7 +11,6 @@ import {
   captureEnvironment,
   createQueue,
   deleteQueue,
-  eventually,
   queueCounts,
   receiveAll,
   sqsClient,
@@ -33,7 +33,7 @@ afterAll(async () => {
 describe('aws_sqs against moto', () => {
   test('output → queue → input in two streams: bodies, attributes and SQS metadata arrive; acked messages are deleted', async () => {
     const url = await queue('rt')
-    const harness = captureEnvironment()
+    const harness = await captureEnvironment()
     const counter = `rt-${url.split('/').at(-1)}`
     const producer = await harness.start(`
 input:
@@ -57,7 +57,7 @@ input:
 output:
   capture: rt
 `)
-    await eventually(() => harness.captured('rt').length >= 25, 60_000, '25 messages')
+    await eventually(() => harness.captured('rt').length >= 25, { timeoutMs: 60_000, what: '25 messages' })
     await consumer.stop(10_000)
     const got = harness.captured('rt')
     expect(got.map((m) => (m.structured() as { n: number }).n).sort((a, b) => a - b)).toEqual(
@@ -77,8 +77,7 @@ output:
         const c = await queueCounts(sqs, url)
         return c.visible === 0 && c.inFlight === 0
       },
-      30_000,
-      'the queue to be empty',
+      { timeoutMs: 30_000, what: 'the queue to be empty' },
     )
   })
 

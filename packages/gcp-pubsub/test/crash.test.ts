@@ -5,14 +5,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runCrashTest } from '@bento-ts/test-services'
+import { runCrashTest, runStreamArgs, runStreamScript } from '@bento-ts/test-services'
 import type { PubSub, Message as PubSubMessage } from '@google-cloud/pubsub'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { adminClient, emulator, idOf, type Pair, topicAndSubscription } from './helpers.ts'
 
-const total = 100_000
 const kills = 3
 const maxOutstanding = 1000
+// Sized by what it proves: kills land between 10 % and 90 % of the total, so ten in-flight windows
+// put a full window behind even the earliest kill (a bigger round number proves nothing more).
+// The window: max_outstanding_messages.
+const total = 10 * maxOutstanding
 
 const { host, project } = emulator()
 let admin: PubSub
@@ -112,8 +115,8 @@ output:
     const runStarted = performance.now()
     try {
       const result = await runCrashTest({
-        script: join(import.meta.dirname, 'run-stream.ts'),
-        args: [config],
+        script: runStreamScript,
+        args: await runStreamArgs(import.meta.url, config),
         // The child finds the emulator through the variable the client library reads (no endpoint).
         env: { PUBSUB_EMULATOR_HOST: host, METADATA_SERVER_DETECTION: 'none' },
         total,

@@ -1,5 +1,6 @@
 // Round trips through the gcp_pubsub input and output against the Pub/Sub emulator.
 import { Message, parseComponentValue } from '@bento-ts/core'
+import { eventually } from '@bento-ts/test-services'
 import type { PubSub } from '@google-cloud/pubsub'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { gcpPubsubOutput, type OutputConfig } from '../src/index.ts'
@@ -16,7 +17,6 @@ import {
   run,
   topicAndSubscription,
   unique,
-  waitFor,
 } from './helpers.ts'
 
 const { host, project } = emulator()
@@ -142,7 +142,7 @@ output:
         environment(recording.plugin),
       )
       try {
-        await waitFor('20 messages', () => recording.messages.length >= 20)
+        await eventually(() => recording.messages.length >= 20, { what: '20 messages' })
       } finally {
         await stream.stop(10_000)
       }
@@ -198,7 +198,7 @@ output:
         environment(recording.plugin),
       )
       try {
-        await waitFor('3 deliveries', () => recording.messages.length >= 3)
+        await eventually(() => recording.messages.length >= 3, { what: '3 deliveries' })
       } finally {
         await stream.stop(10_000)
       }
@@ -237,13 +237,13 @@ output:
         environment(hold.plugin),
       )
       try {
-        await waitFor('5 held messages', () => hold.held.length >= 5)
+        await eventually(() => hold.held.length >= 5, { what: '5 held messages' })
         // Give the input time to overstep the window if it were going to.
         await new Promise((r) => setTimeout(r, 1500))
         expect(hold.held).toHaveLength(5)
         // Delivering them lets the next ones in.
         for (const h of hold.held.splice(0)) h.release()
-        await waitFor('the next 5', () => hold.held.length >= 5)
+        await eventually(() => hold.held.length >= 5, { what: 'the next 5' })
         await new Promise((r) => setTimeout(r, 1000))
         expect(hold.held).toHaveLength(5)
         for (const h of hold.held.splice(0)) h.release()
@@ -282,15 +282,15 @@ output:
         log.logger,
       )
       try {
-        await waitFor('an error naming the subscription', () =>
-          log.errors.some((e) => e.includes(subscription)),
-        )
+        await eventually(() => log.errors.some((e) => e.includes(subscription)), {
+          what: 'an error naming the subscription',
+        })
         expect(log.errors.find((e) => e.includes(subscription))).toMatch(
           /^gcp_pubsub input: .*(NOT_FOUND|does not exist)/,
         )
         await topic.createSubscription(subscription)
         await topic.publishMessage({ data: Buffer.from('finally') })
-        await waitFor('the message', () => recording.messages.length >= 1)
+        await eventually(() => recording.messages.length >= 1, { what: 'the message' })
       } finally {
         await stream.stop(10_000)
       }
@@ -395,7 +395,7 @@ output:
         const [metadata] = await admin.subscription(subscription).getMetadata()
         expect(metadata.topic).toBe(topic.name)
         await topic.publishMessage({ data: Buffer.from('after creation') })
-        await waitFor('the message', () => recording.messages.length >= 1)
+        await eventually(() => recording.messages.length >= 1, { what: 'the message' })
       } finally {
         await stream.stop(10_000)
       }
@@ -431,7 +431,7 @@ output:
         environment(recording.plugin),
       )
       try {
-        await waitFor('the message', () => recording.messages.length >= 1)
+        await eventually(() => recording.messages.length >= 1, { what: 'the message' })
       } finally {
         await stream.stop(10_000)
       }
@@ -482,7 +482,7 @@ output:
         environment(recording.plugin),
       )
       try {
-        await waitFor('300 messages', () => recording.messages.length >= 300)
+        await eventually(() => recording.messages.length >= 300, { what: '300 messages' })
       } finally {
         await reader.stop(10_000)
       }

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http'
 import { connect as netConnect, type Socket } from 'node:net'
 import { join } from 'node:path'
+import { eventually } from '@bento-ts/test-services'
 import { importSPKI, jwtVerify } from 'jose'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import { decodeMultipart } from '../src/multipart.ts'
@@ -16,7 +17,6 @@ import {
   startYaml,
   stopAll,
   tempDir,
-  until,
   waitForPort,
 } from './helpers.ts'
 
@@ -77,7 +77,7 @@ output:
     metadata:
       include_prefixes: [m_]
 `)
-    await until(() => s.requests.length === 3, 'three requests')
+    await eventually(() => s.requests.length === 3, { what: 'three requests' })
     const got = s.requests
       .map((r) => ({
         method: r.method,
@@ -114,7 +114,7 @@ output:
     batching:
       count: 3
 `)
-    await until(() => s.requests.length === 2, 'two multipart requests')
+    await eventually(() => s.requests.length === 2, { what: 'two multipart requests' })
     const parts = s.requests.flatMap((r) => {
       const media = parseMediaType(String(r.headers['content-type']))
       expect(media.type).toBe('multipart/form-data')
@@ -152,10 +152,9 @@ output:
           batching:
             count: 4
 `)
-    await until(
-      () => arrays.requests.length === 1 && single.requests.length === 4,
-      'the array and four singles',
-    )
+    await eventually(() => arrays.requests.length === 1 && single.requests.length === 4, {
+      what: 'the array and four singles',
+    })
     expect(JSON.parse(arrays.requests[0]!.body.toString())).toEqual([
       { id: 1 },
       { id: 2 },
@@ -186,7 +185,9 @@ output:
               content_disposition: 'form-data; name="doc"'
               body: '\${! content() }'
 `)
-    await until(() => payloads.requests.length === 1 && parts.requests.length === 1, 'both requests')
+    await eventually(() => payloads.requests.length === 1 && parts.requests.length === 1, {
+      what: 'both requests',
+    })
     expect(payloads.requests[0]!.body.toString()).toBe('id=1')
     expect(payloads.requests[0]!.headers['content-type']).toBe('application/octet-stream')
     const media = parseMediaType(String(parts.requests[0]!.headers['content-type']))
@@ -215,9 +216,9 @@ output:
     batching:
       count: 5
 `)
-    await until(
+    await eventually(
       () => new Set(s.requests.filter((r) => r.status === 200).map((r) => r.body.toString())).size === 60,
-      'all 60 delivered',
+      { what: 'all 60 delivered' },
     )
     // Let anything still in flight land before counting.
     await new Promise((r) => setTimeout(r, 300))
@@ -373,7 +374,7 @@ output:
     url: ${s.url}/proxied
     proxy_url: http://127.0.0.1:${proxyPort}
 `)
-      await until(() => s.requests.length === 2, 'two requests through the proxy')
+      await eventually(() => s.requests.length === 2, { what: 'two requests through the proxy' })
       expect(tunnels + forwarded).toBeGreaterThan(0)
       expect(s.requests.every((r) => r.url === '/proxied')).toBe(true)
     } finally {
@@ -415,7 +416,7 @@ output:
   http_client:
     url: ${out.url}/results
 `)
-    await until(() => out.requests.length === 3, 'three results')
+    await eventually(() => out.requests.length === 3, { what: 'three results' })
     const results = out.requests
       .map((r) => JSON.parse(r.body.toString()))
       .sort((a, b) => a.id.localeCompare(b.id))
@@ -477,7 +478,7 @@ output:
   http_client:
     url: ${out.url}/results
 `)
-    await until(() => out.requests.length === 1, 'the result')
+    await eventually(() => out.requests.length === 1, { what: 'the result' })
     const result = JSON.parse(out.requests[0]!.body.toString())
     expect(result.trusted).toBe('secret')
     expect(result.untrusted).toMatch(/self-signed|certificate/i)
@@ -497,7 +498,7 @@ output:
       username: ann
       password: p:ss
 `)
-    await until(() => s.requests.length === 1, 'a request')
+    await eventually(() => s.requests.length === 1, { what: 'a request' })
     expect(s.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('ann:p:ss').toString('base64')}`)
   })
 
@@ -531,7 +532,9 @@ output:
       endpoint_params:
         audience: [tests]
 `)
-    await until(() => s.requests.filter((r) => r.url === '/api').length === 3, 'three API calls')
+    await eventually(() => s.requests.filter((r) => r.url === '/api').length === 3, {
+      what: 'three API calls',
+    })
     expect(s.requests.filter((r) => r.url === '/api').map((r) => r.status)).toEqual([200, 200, 200])
     expect(tokenRequests).toEqual([
       {
@@ -560,7 +563,7 @@ output:
       headers:
         kid: key-1
 `)
-    await until(() => s.requests.length === 2, 'two requests')
+    await eventually(() => s.requests.length === 2, { what: 'two requests' })
     const key = await importSPKI(publicKey.export({ type: 'spki', format: 'pem' }).toString(), 'RS256')
     for (const r of s.requests) {
       const token = String(r.headers.authorization).replace(/^Bearer /, '')
@@ -583,7 +586,7 @@ output:
       access_token: at
       access_token_secret: ats
 `)
-    await until(() => s.requests.length === 1, 'a request')
+    await eventually(() => s.requests.length === 1, { what: 'a request' })
     const header = String(s.requests[0]!.headers.authorization)
     expect(header.startsWith('OAuth ')).toBe(true)
     const fields = Object.fromEntries(

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { eventually } from '@bento-ts/test-services'
 import { Agent, request } from 'undici'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import { decodeMultipart, encodeMultipart } from '../src/multipart.ts'
@@ -10,7 +11,6 @@ import {
   startSink,
   startYaml,
   stopAll,
-  until,
   waitForPort,
 } from './helpers.ts'
 
@@ -369,7 +369,7 @@ output:
       User-Agent: bento-ts-test
     max_in_flight: 2
 `)
-      await until(() => sink.requests.length === 5, 'five requests at the sink')
+      await eventually(() => sink.requests.length === 5, { what: 'five requests at the sink' })
       const got = sink.requests
         .map((r) => ({
           url: r.url,

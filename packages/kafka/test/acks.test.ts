@@ -1,17 +1,15 @@
-import { afterEach, expect, test } from 'vitest'
+import { eventually } from '@bento-ts/test-services'
+import { expect, test } from 'vitest'
 import {
   brokers,
   capturedOf,
+  captureOf,
   committedOffsets,
   createTopic,
   produce,
-  refusals,
   run,
   uniqueTopic,
-  waitFor,
 } from './helpers.ts'
-
-afterEach(() => refusals.clear())
 
 const config = (topic: string, group: string, capture: string) => `
 input:
@@ -32,19 +30,19 @@ test('a nacked message is delivered again', async () => {
     Array.from({ length: 10 }, (_, i) => ({ value: `v${i}` })),
   )
   let refused = 0
-  refusals.set('nack', (m) => {
+  captureOf('nack').refuse = (m) => {
     if (m.text() === 'v5' && refused < 3) {
       refused++
       return true
     }
     return false
-  })
+  }
   const stream = await run(config(topic, 'g-nack', 'nack'))
-  await waitFor(
-    'all ten',
-    () => capturedOf('nack').length,
-    (n) => n >= 10,
-  )
+  await eventually(() => capturedOf('nack').length, {
+    what: 'all ten',
+    until: (n) => n >= 10,
+    timeoutMs: 60_000,
+  })
   await stream.stop(5000)
   expect(refused).toBe(3)
   expect(
@@ -65,13 +63,13 @@ test('offsets are never committed past a message still failing; a restart sees i
     Array.from({ length: 10 }, (_, i) => ({ value: `v${i}` })),
   )
   // v3 always fails: everything else is delivered around it.
-  refusals.set('hold-1', (m) => m.text() === 'v3')
+  captureOf('hold-1').refuse = (m) => m.text() === 'v3'
   const first = await run(config(topic, group, 'hold-1'))
-  await waitFor(
-    'nine delivered',
-    () => capturedOf('hold-1').length,
-    (n) => n >= 9,
-  )
+  await eventually(() => capturedOf('hold-1').length, {
+    what: 'nine delivered',
+    until: (n) => n >= 9,
+    timeoutMs: 60_000,
+  })
   // Several commit periods pass: the commit point must stay at v3's offset.
   await new Promise((r) => setTimeout(r, 1000))
   expect((await committedOffsets(group, topic)).get(0)).toBe(3)
@@ -81,11 +79,11 @@ test('offsets are never committed past a message still failing; a restart sees i
 
   // A new run of the same group starts at v3: it is delivered at last (the later ones again too).
   const second = await run(config(topic, group, 'hold-2'))
-  await waitFor(
-    'v3 and after',
-    () => capturedOf('hold-2').length,
-    (n) => n >= 7,
-  )
+  await eventually(() => capturedOf('hold-2').length, {
+    what: 'v3 and after',
+    until: (n) => n >= 7,
+    timeoutMs: 60_000,
+  })
   await second.stop(5000)
   // (order across messages is not promised with max_in_flight > 1: compare as a set)
   expect(
@@ -118,11 +116,11 @@ output:
   capture: order
   processors: []
 `)
-  await waitFor(
-    'all',
-    () => capturedOf('order').length,
-    (n) => n >= 200,
-  )
+  await eventually(() => capturedOf('order').length, {
+    what: 'all',
+    until: (n) => n >= 200,
+    timeoutMs: 60_000,
+  })
   await stream.stop(5000)
   for (const p of [0, 1]) {
     const seen = capturedOf('order')

@@ -1,20 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { eventually, spawnStream } from '@bento-ts/test-services'
 import { expect, test } from 'vitest'
-import { createTopic, recordCount, uniqueTopic, waitFor, withAdmin } from './helpers.ts'
+import { createTopic, recordCount, uniqueTopic, withAdmin } from './helpers.ts'
 import { fillSource, idsOf, streamConfig } from './pipeline.ts'
 
 const total = 60_000
-
-const start = (config: string, log: string[]): ChildProcess => {
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'run-stream.ts'), config], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
-  child.stderr?.on('data', (c: Buffer) => log.push(c.toString()))
-  return child
-}
 
 test('two processes share a topic in one group; when one is killed the other takes over its partitions', async () => {
   const source = uniqueTopic('group-src')
@@ -33,35 +25,31 @@ test('two processes share a topic in one group; when one is killed the other tak
     ),
   )
   const log: string[] = []
-  const a = start(config, log)
-  const b = start(config, log)
+  const a = await spawnStream(import.meta.url, config, log)
+  const b = await spawnStream(import.meta.url, config, log)
   try {
     // Both are members with partitions of their own.
-    await waitFor(
-      'two members with partitions',
+    await eventually(
       () =>
         withAdmin(async (admin) => {
           const { groups } = await admin.describeGroups([group])
           return groups[0]!.members.filter((m) => m.memberAssignment.length > 8).length
         }),
-      (n) => n === 2,
-      60_000,
+      { what: 'two members with partitions', until: (n) => n === 2, timeoutMs: 60_000 },
     )
-    await waitFor(
-      'some progress',
-      () => recordCount(sink),
-      (n) => n >= total * 0.15,
-      120_000,
-    )
+    await eventually(() => recordCount(sink), {
+      what: 'some progress',
+      until: (n) => n >= total * 0.15,
+      timeoutMs: 120_000,
+    })
     const before = await recordCount(sink)
     expect(before).toBeLessThan(total)
     a.kill('SIGKILL')
-    await waitFor(
-      'every message',
-      () => recordCount(sink),
-      (n) => n >= total,
-      240_000,
-    )
+    await eventually(() => recordCount(sink), {
+      what: 'every message',
+      until: (n) => n >= total,
+      timeoutMs: 240_000,
+    })
     const ids = await idsOf(sink)
     const distinct = new Set(ids)
     const missing = Array.from({ length: total }, (_, i) => `m-${i}`).filter((id) => !distinct.has(id))

@@ -1,22 +1,10 @@
 // Shared pieces of the integration tests: a kafkajs admin/producer on the real broker, unique
-// topic names, a `capture` output that records what a stream delivered (and can refuse messages,
-// to test nacks), and running a stream from YAML with this package registered.
+// topic names, and streams from YAML with this package and the shared `capture` output (which can
+// refuse messages, to test nacks).
 import { randomUUID } from 'node:crypto'
-import {
-  addPlugin,
-  type Environment,
-  field,
-  loadStreamConfig,
-  type Message,
-  type Plugin,
-  type Stream,
-  silentLogger,
-  standardEnvironment,
-  startStream,
-} from '@bento-ts/core'
-import { requireService } from '@bento-ts/test-services'
+import type { Message, Stream } from '@bento-ts/core'
+import { requireService, streamHarness } from '@bento-ts/test-services'
 import kafkajs, { type Admin, type Message as KafkaMessage } from 'kafkajs'
-import { register } from '../src/index.ts'
 
 const { Kafka, logLevel } = kafkajs
 
@@ -129,59 +117,12 @@ export async function committedOffsets(group: string, topic: string): Promise<Ma
   })
 }
 
-/** What `capture: <id>` outputs delivered; a hook may throw to refuse (nack) a message. */
-export const captured = new Map<string, Message[]>()
-export const refusals = new Map<string, (message: Message) => boolean>()
+const harness = await streamHarness<Stream, Message>(import.meta.url)
 
-const captureOutput: Plugin<'output'> = {
-  spec: {
-    name: 'capture',
-    kind: 'output',
-    summary: 'test output: records delivered messages in memory',
-    value: field.string('id'),
-  },
-  create: (id: string) => ({
-    connect: async () => {},
-    close: async () => {},
-    async write(batch) {
-      const refuse = refusals.get(id)
-      if (refuse !== undefined && batch.some((m) => refuse(m))) throw new Error('refused by the test')
-      let list = captured.get(id)
-      if (list === undefined) {
-        list = []
-        captured.set(id, list)
-      }
-      list.push(...batch)
-    },
-  }),
-}
+/** Starts a stream from YAML with this package and the shared `capture: <id>` output. */
+export const run = (yaml: string): Promise<Stream> => harness.start(yaml)
 
-export function environment(): Environment {
-  const env = standardEnvironment()
-  register(env)
-  addPlugin(env, captureOutput)
-  return env
-}
+/** The capture `capture: <id>` writes to: its messages, and `refuse` to fail (nack) writes. */
+export const captureOf = (id: string) => harness.captured(id)
 
-export function run(yaml: string): Promise<Stream> {
-  const env = environment()
-  return startStream(loadStreamConfig(yaml, env), env, { logger: silentLogger })
-}
-
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (ok(value)) return value
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(value)})`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
-
-export const capturedOf = (id: string): Message[] => captured.get(id) ?? []
+export const capturedOf = (id: string): Message[] => harness.captured(id).messages

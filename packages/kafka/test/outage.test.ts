@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startService, stopService } from '@bento-ts/test-services'
+import { eventually, spawnStream, startService, stopService } from '@bento-ts/test-services'
 import { expect, test } from 'vitest'
-import { createTopic, recordCount, uniqueTopic, waitFor } from './helpers.ts'
+import { createTopic, recordCount, uniqueTopic } from './helpers.ts'
 import { fillSource, idsOf, streamConfig } from './pipeline.ts'
 
 const total = 40_000
@@ -25,17 +24,13 @@ test('the broker stops for 10 s mid-stream: the stream reconnects and loses noth
     ),
   )
   const log: string[] = []
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'run-stream.ts'), config], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
-  child.stderr?.on('data', (c: Buffer) => log.push(c.toString()))
+  const child = await spawnStream(import.meta.url, config, log)
   try {
-    await waitFor(
-      'progress before the outage',
-      () => recordCount(sink),
-      (n) => n >= 4000,
-      120_000,
-    )
+    await eventually(() => recordCount(sink), {
+      what: 'progress before the outage',
+      until: (n) => n >= 4000,
+      timeoutMs: 120_000,
+    })
     // most of the work is still ahead when the broker goes away
     expect(await recordCount(sink)).toBeLessThan(total / 2)
     await stopService('kafka')
@@ -44,12 +39,11 @@ test('the broker stops for 10 s mid-stream: the stream reconnects and loses noth
     await startService('kafka')
     console.log(`kafka outage test: broker down for ${Math.round((Date.now() - stoppedAt) / 1000)} s`)
     expect(child.exitCode).toBeNull()
-    await waitFor(
-      'every message after the outage',
-      () => recordCount(sink).catch(() => 0),
-      (n) => n >= total,
-      300_000,
-    )
+    await eventually(() => recordCount(sink).catch(() => 0), {
+      what: 'every message after the outage',
+      until: (n) => n >= total,
+      timeoutMs: 300_000,
+    })
     const ids = await idsOf(sink)
     const distinct = new Set(ids)
     const missing = Array.from({ length: total }, (_, i) => `m-${i}`).filter((id) => !distinct.has(id))

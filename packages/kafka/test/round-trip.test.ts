@@ -1,4 +1,5 @@
 import type { Message } from '@bento-ts/core'
+import { eventually } from '@bento-ts/test-services'
 import { afterAll, describe, expect, test } from 'vitest'
 import { fnv1aPartition } from '../src/partitioners.ts'
 import { brokers, capturedOf, createTopic, produce, readTopic, run, uniqueTopic } from './helpers.ts'
@@ -182,11 +183,9 @@ output:
   })
 })
 
-async function waitForCount(id: string, count: number, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs
-  while (capturedOf(id).length < count) {
-    if (Date.now() > deadline) throw new Error(`capture ${id}: ${capturedOf(id).length} of ${count} messages`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  return capturedOf(id)
-}
+const waitForCount = (id: string, count: number, timeoutMs = 60_000) =>
+  eventually(() => capturedOf(id), {
+    until: (m) => m.length >= count,
+    timeoutMs,
+    what: `${count} messages in capture ${id}`,
+  })

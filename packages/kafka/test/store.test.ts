@@ -1,6 +1,7 @@
+import { eventually } from '@bento-ts/test-services'
 import { expect, test } from 'vitest'
 import { openStateStore } from '../src/index.ts'
-import { brokers, capturedOf, run, uniqueTopic, waitFor, withAdmin } from './helpers.ts'
+import { brokers, capturedOf, run, uniqueTopic, withAdmin } from './helpers.ts'
 
 interface Workflow {
   state: string
@@ -70,19 +71,13 @@ test('a second instance following the topic sees the first one’s writes', asyn
   try {
     await a.save('x', 1)
     await a.save('x', 2)
-    await waitFor(
-      'x = 2 in b',
-      () => b.load('x'),
-      (v) => v === 2,
-      30_000,
-    )
+    await eventually(() => b.load('x'), { what: 'x = 2 in b', until: (v) => v === 2, timeoutMs: 30_000 })
     await b.delete('x')
-    await waitFor(
-      'x gone in a',
-      () => a.load('x'),
-      (v) => v === undefined,
-      30_000,
-    )
+    await eventually(() => a.load('x'), {
+      what: 'x gone in a',
+      until: (v) => v === undefined,
+      timeoutMs: 30_000,
+    })
   } finally {
     await Promise.all([a.close(), b.close()])
   }

@@ -1,9 +1,10 @@
 // JetStream: the `nats_jetstream` input and output against the real server.
 import { silentLogger } from '@bento-ts/core'
+import { eventually } from '@bento-ts/test-services'
 import { AckPolicy, headers, type JetStreamManager, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { jetStreamOutput } from '../src/index.ts'
-import { captured, client, natsUrl, runYaml, text, unique, waitFor } from './helpers.ts'
+import { capturedOf, client, natsUrl, runYaml, text, unique } from './helpers.ts'
 
 const decoder = new TextDecoder()
 let nc: NatsConnection
@@ -49,15 +50,14 @@ output:
   capture: ${out}
 `)
     try {
-      await waitFor('20 messages', () => (captured.get(out)?.length ?? 0) >= 20)
-      await waitFor(
-        'every ack',
-        async () => (await jsm.consumers.info(stream, 'reader')).ack_floor.stream_seq === 20,
-      )
+      await eventually(() => capturedOf(out).length >= 20, { what: '20 messages' })
+      await eventually(async () => (await jsm.consumers.info(stream, 'reader')).ack_floor.stream_seq === 20, {
+        what: 'every ack',
+      })
     } finally {
       await running.stop(5000)
     }
-    const messages = captured.get(out)!
+    const messages = capturedOf(out)
     expect(messages.map(text)).toEqual(Array.from({ length: 20 }, (_, i) => `m${i + 1}`))
     const first = messages[0]!.metadata
     expect(first.get('nats_subject')).toBe(`${subject}.item`)
@@ -101,15 +101,14 @@ output:
           capture: ${out}
 `)
     try {
-      await waitFor('10 redelivered messages', () => (captured.get(out)?.length ?? 0) >= 10)
-      await waitFor(
-        'every ack',
-        async () => (await jsm.consumers.info(stream, 'naks')).ack_floor.stream_seq === 10,
-      )
+      await eventually(() => capturedOf(out).length >= 10, { what: '10 redelivered messages' })
+      await eventually(async () => (await jsm.consumers.info(stream, 'naks')).ack_floor.stream_seq === 10, {
+        what: 'every ack',
+      })
     } finally {
       await running.stop(5000)
     }
-    const messages = captured.get(out)!
+    const messages = capturedOf(out)
     expect(messages.map(text).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `n${i + 1}`).sort())
     for (const m of messages) expect(m.metadata.get('nats_num_delivered')).toBe('2')
     const info = await jsm.consumers.info(stream, 'naks')
@@ -136,20 +135,19 @@ output:
   capture: ${out}
 `
     let running = await runYaml(config('resumer', 'all'))
-    await waitFor('5 messages', () => (captured.get(out)?.length ?? 0) >= 5)
-    await waitFor(
-      'acks',
-      async () => (await jsm.consumers.info(stream, 'resumer')).ack_floor.stream_seq === 5,
-    )
+    await eventually(() => capturedOf(out).length >= 5, { what: '5 messages' })
+    await eventually(async () => (await jsm.consumers.info(stream, 'resumer')).ack_floor.stream_seq === 5, {
+      what: 'acks',
+    })
     await running.stop(5000)
     for (let i = 6; i <= 8; i++) await js.publish(`${subject}.x`, `a${i}`)
     running = await runYaml(config('resumer', 'all'))
     try {
-      await waitFor('8 messages', () => (captured.get(out)?.length ?? 0) >= 8)
+      await eventually(() => capturedOf(out).length >= 8, { what: '8 messages' })
     } finally {
       await running.stop(5000)
     }
-    expect(captured.get(out)!.map(text)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8'])
+    expect(capturedOf(out).map(text)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8'])
     const info = await jsm.consumers.info(stream, 'resumer')
     expect(info.config.max_ack_pending).toBe(16)
     expect(info.config.ack_wait).toBe(10_000_000_000)
@@ -158,20 +156,23 @@ output:
     const fresh = unique('cap')
     running = await runYaml(config('newcomer', 'new').replace(`capture: ${out}`, `capture: ${fresh}`))
     try {
-      await waitFor('the consumer', async () => {
-        try {
-          await jsm.consumers.info(stream, 'newcomer')
-          return true
-        } catch {
-          return false
-        }
-      })
+      await eventually(
+        async () => {
+          try {
+            await jsm.consumers.info(stream, 'newcomer')
+            return true
+          } catch {
+            return false
+          }
+        },
+        { what: 'the consumer' },
+      )
       await js.publish(`${subject}.x`, 'after')
-      await waitFor('the new message', () => (captured.get(fresh)?.length ?? 0) >= 1)
+      await eventually(() => capturedOf(fresh).length >= 1, { what: 'the new message' })
     } finally {
       await running.stop(5000)
     }
-    expect(captured.get(fresh)!.map(text)).toEqual(['after'])
+    expect(capturedOf(fresh).map(text)).toEqual(['after'])
   })
 
   test('a queue group shares one durable consumer between two streams', async () => {
@@ -192,26 +193,31 @@ output:
     try {
       const js = nc.jetstream()
       // Both members are subscribed once each has received something.
-      await waitFor('both members', async () => {
-        await Promise.all(Array.from({ length: 20 }, () => js.publish(`${subject}.probe`, 'probe')))
-        return (captured.get(a)?.length ?? 0) > 0 && (captured.get(b)?.length ?? 0) > 0
-      })
-      await waitFor('the probes to be acked', async () => {
-        const info = await jsm.consumers.info(stream, 'workers')
-        return info.num_pending === 0 && info.num_ack_pending === 0
-      })
-      captured.set(a, [])
-      captured.set(b, [])
+      await eventually(
+        async () => {
+          await Promise.all(Array.from({ length: 20 }, () => js.publish(`${subject}.probe`, 'probe')))
+          return capturedOf(a).length > 0 && capturedOf(b).length > 0
+        },
+        { what: 'both members' },
+      )
+      await eventually(
+        async () => {
+          const info = await jsm.consumers.info(stream, 'workers')
+          return info.num_pending === 0 && info.num_ack_pending === 0
+        },
+        { what: 'the probes to be acked' },
+      )
+      capturedOf(a).length = 0
+      capturedOf(b).length = 0
       const total = 300
       await Promise.all(Array.from({ length: total }, (_, i) => js.publish(`${subject}.w`, `w${i}`)))
-      await waitFor(
-        'every message',
-        () => (captured.get(a)?.length ?? 0) + (captured.get(b)?.length ?? 0) >= total,
-      )
-      const seen = [...(captured.get(a) ?? []), ...(captured.get(b) ?? [])].map(text)
+      await eventually(() => capturedOf(a).length + capturedOf(b).length >= total, {
+        what: 'every message',
+      })
+      const seen = [...(capturedOf(a) ?? []), ...(capturedOf(b) ?? [])].map(text)
       expect(new Set(seen).size).toBe(total)
-      expect(captured.get(a)?.length ?? 0).toBeGreaterThan(0)
-      expect(captured.get(b)?.length ?? 0).toBeGreaterThan(0)
+      expect(capturedOf(a).length).toBeGreaterThan(0)
+      expect(capturedOf(b).length).toBeGreaterThan(0)
       const info = await jsm.consumers.info(stream, 'workers')
       expect(info.config.deliver_group).toBe('workers')
     } finally {
@@ -237,16 +243,15 @@ output:
   capture: ${out}
 `)
     try {
-      await waitFor('5 messages', () => (captured.get(out)?.length ?? 0) >= 5)
-      await waitFor(
-        'acks',
-        async () => (await jsm.consumers.info(stream, 'puller')).ack_floor.stream_seq === 5,
-      )
+      await eventually(() => capturedOf(out).length >= 5, { what: '5 messages' })
+      await eventually(async () => (await jsm.consumers.info(stream, 'puller')).ack_floor.stream_seq === 5, {
+        what: 'acks',
+      })
     } finally {
       await running.stop(5000)
     }
-    expect(captured.get(out)!.map(text)).toEqual(['p1', 'p2', 'p3', 'p4', 'p5'])
-    expect(captured.get(out)![0]!.metadata.get('nats_sequence_stream')).toBe('1')
+    expect(capturedOf(out).map(text)).toEqual(['p1', 'p2', 'p3', 'p4', 'p5'])
+    expect(capturedOf(out)[0]!.metadata.get('nats_sequence_stream')).toBe('1')
   })
 
   test('configs Bento rejects are rejected with the field named', async () => {
@@ -381,10 +386,12 @@ output:
       include_prefixes: [ nats_sequence_stream ]
 `)
     try {
-      await waitFor('200 stored', async () => (await jsm.streams.info(sink.stream)).state.messages >= 200)
-      await waitFor(
-        'every ack',
+      await eventually(async () => (await jsm.streams.info(sink.stream)).state.messages >= 200, {
+        what: '200 stored',
+      })
+      await eventually(
         async () => (await jsm.consumers.info(source.stream, 'bridge')).ack_floor.stream_seq === 200,
+        { what: 'every ack' },
       )
     } finally {
       await running.stop(5000)

@@ -1,10 +1,11 @@
 // Key-value buckets: the `nats_kv` input (watch), output and cache against the real server.
 import { Timestamp } from '@bento-ts/bloblang'
 import { KeyExists, KeyNotFound, silentLogger } from '@bento-ts/core'
+import { eventually } from '@bento-ts/test-services'
 import type { KV, NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { kvCache } from '../src/index.ts'
-import { captured, client, natsUrl, runYaml, text, unique, waitFor } from './helpers.ts'
+import { capturedOf, client, natsUrl, runYaml, text, unique } from './helpers.ts'
 
 const decoder = new TextDecoder()
 const encoder = new TextEncoder()
@@ -54,12 +55,12 @@ output:
   capture: ${out}
 `)
     try {
-      await waitFor('the current values', () => (captured.get(out)?.length ?? 0) >= 2)
+      await eventually(() => capturedOf(out).length >= 2, { what: 'the current values' })
       const before = Date.now()
       await kv.put('users.carol', 'c1')
       await kv.delete('users.bob')
-      await waitFor('the put and the delete', () => (captured.get(out)?.length ?? 0) >= 4)
-      const messages = captured.get(out)!
+      await eventually(() => capturedOf(out).length >= 4, { what: 'the put and the delete' })
+      const messages = capturedOf(out)
       expect(
         messages.map((m) => [m.metadata.get('nats_kv_key'), text(m), m.metadata.get('nats_kv_operation')]),
       ).toEqual([
@@ -101,14 +102,14 @@ output:
   capture: ${out}
 `)
     try {
-      await waitFor('the history', () => (captured.get(out)?.length ?? 0) >= 3)
+      await eventually(() => capturedOf(out).length >= 3, { what: 'the history' })
       await kv.delete('j')
       await kv.put('j', 'w2')
-      await waitFor('the new put', () => (captured.get(out)?.length ?? 0) >= 4)
+      await eventually(() => capturedOf(out).length >= 4, { what: 'the new put' })
     } finally {
       await running.stop(5000)
     }
-    const messages = captured.get(out)!
+    const messages = capturedOf(out)
     expect(
       messages.map((m) => `${m.metadata.get('nats_kv_key')}@${m.metadata.get('nats_kv_revision')}`),
     ).toEqual(['k@1', 'k@2', 'j@4', 'j@6'])
@@ -174,12 +175,11 @@ output:
     key: key_\${! meta("id") }
 `)
       await writer.done
-      await waitFor('three updates', () => (captured.get(out)?.length ?? 0) >= 3)
+      await eventually(() => capturedOf(out).length >= 3, { what: 'three updates' })
     } finally {
       await watcher.stop(5000)
     }
-    const got = captured
-      .get(out)!
+    const got = capturedOf(out)
       .map((m) => [m.metadata.get('nats_kv_key'), text(m)])
       .sort()
     expect(got).toEqual([
@@ -270,7 +270,7 @@ cache_resources:
       bucket: ${name}
 `)
     await running.done
-    expect(captured.get(out)!.map(text).sort()).toEqual(['v0', 'v1', 'v2'])
+    expect(capturedOf(out).map(text).sort()).toEqual(['v0', 'v1', 'v2'])
     for (const v of ['v0', 'v1', 'v2']) expect(decoder.decode((await kv.get(`last_${v}`))!.value)).toBe(v)
   })
 })

@@ -1,7 +1,9 @@
 // Core NATS: the `nats` input and output against the real server.
+
+import { eventually } from '@bento-ts/test-services'
 import { headers } from 'nats'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { captured, client, runYaml, text, unique, waitFor } from './helpers.ts'
+import { capturedOf, client, runYaml, text, unique } from './helpers.ts'
 
 const decoder = new TextDecoder()
 let nc: Awaited<ReturnType<typeof client>>
@@ -27,15 +29,18 @@ output:
   capture: ${out}
 `)
     try {
-      await waitFor('the input to subscribe', async () => {
-        // a request is answered (+ACK) only once the input has it and the output delivered it
-        try {
-          const reply = await nc.request(`${subject}.ping`, 'ping', { timeout: 500 })
-          return decoder.decode(reply.data) === '+ACK'
-        } catch {
-          return false
-        }
-      })
+      await eventually(
+        async () => {
+          // a request is answered (+ACK) only once the input has it and the output delivered it
+          try {
+            const reply = await nc.request(`${subject}.ping`, 'ping', { timeout: 500 })
+            return decoder.decode(reply.data) === '+ACK'
+          } catch {
+            return false
+          }
+        },
+        { what: 'the input to subscribe' },
+      )
       const h = headers()
       h.set('Content-Type', 'text/plain')
       h.set('X-Empty', '')
@@ -43,8 +48,10 @@ output:
       const reply = await nc.request(`${subject}.req`, 'question', { timeout: 5000 })
       expect(decoder.decode(reply.data)).toBe('+ACK')
 
-      await waitFor('both messages', () => (captured.get(out) ?? []).some((m) => text(m) === 'hello'))
-      const messages = captured.get(out)!
+      await eventually(() => (capturedOf(out) ?? []).some((m) => text(m) === 'hello'), {
+        what: 'both messages',
+      })
+      const messages = capturedOf(out)
       const hello = messages.find((m) => text(m) === 'hello')!
       expect(hello.metadata.get('nats_subject')).toBe(`${subject}.a.b`)
       expect(hello.metadata.get('nats_reply_subject')).toBe('')
@@ -81,14 +88,17 @@ output:
     try {
       // Wait for the subscription: a failed message is answered with a NAK carrying the delay.
       let nak = ''
-      await waitFor('the NAK of a failed message', async () => {
-        try {
-          nak = decoder.decode((await nc.request(`${subject}.x`, 'fail', { timeout: 500 })).data)
-          return true
-        } catch {
-          return false
-        }
-      })
+      await eventually(
+        async () => {
+          try {
+            nak = decoder.decode((await nc.request(`${subject}.x`, 'fail', { timeout: 500 })).data)
+            return true
+          } catch {
+            return false
+          }
+        },
+        { what: 'the NAK of a failed message' },
+      )
       expect(nak).toBe('-NAK {"delay": 2000000000}')
       // A delivered one gets no answer at all.
       await expect(nc.request(`${subject}.x`, 'fine', { timeout: 1000 })).rejects.toThrow()
@@ -115,14 +125,17 @@ output:
 `)
     try {
       let answer: Awaited<ReturnType<typeof nc.request>> | undefined
-      await waitFor('an answer', async () => {
-        try {
-          answer = await nc.request(`${subject}.upper`, 'shout this', { timeout: 500 })
-          return true
-        } catch {
-          return false
-        }
-      })
+      await eventually(
+        async () => {
+          try {
+            answer = await nc.request(`${subject}.upper`, 'shout this', { timeout: 500 })
+            return true
+          } catch {
+            return false
+          }
+        },
+        { what: 'an answer' },
+      )
       expect(decoder.decode(answer!.data)).toBe('SHOUT THIS')
       expect(answer!.headers?.get('answered_by')).toBe('bento-ts')
       expect(answer!.headers?.get('nats_subject')).toBe(`${subject}.upper`)
@@ -148,21 +161,26 @@ output:
     const second = await runYaml(config(b))
     try {
       // Both subscriptions are registered once each answered a request.
-      await waitFor('both members', async () => {
-        for (let i = 0; i < 10; i++) await nc.request(subject, 'probe', { timeout: 1000 }).catch(() => {})
-        return (captured.get(a)?.length ?? 0) > 0 && (captured.get(b)?.length ?? 0) > 0
-      })
-      captured.set(a, [])
-      captured.set(b, [])
+      await eventually(
+        async () => {
+          for (let i = 0; i < 10; i++) await nc.request(subject, 'probe', { timeout: 1000 }).catch(() => {})
+          return capturedOf(a).length > 0 && capturedOf(b).length > 0
+        },
+        { what: 'both members' },
+      )
+      capturedOf(a).length = 0
+      capturedOf(b).length = 0
       const total = 400
       for (let i = 0; i < total; i++) nc.publish(subject, `m${i}`)
       await nc.flush()
-      await waitFor('every message', () => captured.get(a)!.length + captured.get(b)!.length >= total)
-      const seen = [...captured.get(a)!, ...captured.get(b)!].map(text)
+      await eventually(() => capturedOf(a).length + capturedOf(b).length >= total, {
+        what: 'every message',
+      })
+      const seen = [...capturedOf(a), ...capturedOf(b)].map(text)
       expect(new Set(seen).size).toBe(total)
       expect(seen.length).toBe(total)
-      expect(captured.get(a)!.length).toBeGreaterThan(0)
-      expect(captured.get(b)!.length).toBeGreaterThan(0)
+      expect(capturedOf(a).length).toBeGreaterThan(0)
+      expect(capturedOf(b).length).toBeGreaterThan(0)
     } finally {
       await first.stop(5000)
       await second.stop(5000)
@@ -207,7 +225,7 @@ output:
 `)
     try {
       await stream.done
-      await waitFor('five messages', () => got.length >= 5)
+      await eventually(() => got.length >= 5, { what: 'five messages' })
     } finally {
       await stream.stop(5000)
       sub.unsubscribe()
@@ -237,15 +255,18 @@ output:
 `)
     try {
       // the reader subscribed once a request to its subject is answered
-      await waitFor('the reader', async () => {
-        try {
-          await nc.request(subject, 'probe', { timeout: 500 })
-          return true
-        } catch {
-          return false
-        }
-      })
-      captured.set(out, [])
+      await eventually(
+        async () => {
+          try {
+            await nc.request(subject, 'probe', { timeout: 500 })
+            return true
+          } catch {
+            return false
+          }
+        },
+        { what: 'the reader' },
+      )
+      capturedOf(out).length = 0
       const writer = await runYaml(`
 input:
   generate:
@@ -262,8 +283,8 @@ output:
       include_patterns: [ "^trace_" ]
 `)
       await writer.done
-      await waitFor('three messages', () => captured.get(out)!.length >= 3)
-      const messages = captured.get(out)!
+      await eventually(() => capturedOf(out).length >= 3, { what: 'three messages' })
+      const messages = capturedOf(out)
       expect(messages.map(text).sort()).toEqual(['{"n":1}', '{"n":2}', '{"n":3}'])
       expect(messages.map((m) => m.metadata.get('trace_id')).sort()).toEqual(['t1', 't2', 't3'])
       for (const m of messages) expect(m.metadata.get('nats_subject')).toBe(subject)

@@ -1,25 +1,27 @@
 // Broker outage: the NATS server is stopped for 10 s while a stream moves messages from one
 // JetStream stream to another, then started again. The stream reconnects by itself and every
-// message arrives (JetStream keeps streams and consumers on disk across the restart).
+// message arrives (JetStream keeps streams and consumers on disk across the restart). The server
+// is a private one of this test's own (free ports, its own store), so the shared server other
+// packages' tests use is never restarted.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startService, stopService } from '@bento-ts/test-services'
-import type { JetStreamManager, NatsConnection } from 'nats'
-import { afterAll, expect, test } from 'vitest'
-import { client, runYaml, unique, waitFor } from './helpers.ts'
+import { eventually, privateServer, type RestartableServer } from '@bento-ts/test-services'
+import { connect, type JetStreamManager, type NatsConnection } from 'nats'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { runYaml, unique } from './helpers.ts'
 import { fillStream, readIds } from './streams.ts'
 
 const total = 100_000
 let nc: NatsConnection | undefined
 let jsm: JetStreamManager | undefined
-const names: string[] = []
+let server: RestartableServer
+const client = (): Promise<NatsConnection> => connect({ servers: server.env.NATS_URL!, noAsyncTraces: true })
 
+beforeAll(async () => {
+  server = await privateServer('nats')
+})
 afterAll(async () => {
-  // Whatever happened, leave the server running for everyone else.
-  await startService('nats')
-  nc ??= await client()
-  jsm ??= await nc.jetstreamManager()
-  for (const s of names) await jsm.streams.delete(s).catch(() => {})
-  await nc.close()
+  await nc?.close().catch(() => {})
+  await server.close()
 })
 
 test('a 10 s outage of the server mid-stream loses nothing', { timeout: 300_000 }, async () => {
@@ -27,7 +29,6 @@ test('a 10 s outage of the server mid-stream loses nothing', { timeout: 300_000 
   jsm = await nc.jetstreamManager()
   const source = unique('OUTAGEIN')
   const sink = unique('OUTAGEOUT')
-  names.push(source, sink)
   await jsm.streams.add({ name: source, subjects: [`${source}.>`] })
   await jsm.streams.add({ name: sink, subjects: [`${sink}.>`] })
   await fillStream(nc, `${source}.in`, total, (i) => JSON.stringify({ id: `m${i}` }))
@@ -37,7 +38,7 @@ test('a 10 s outage of the server mid-stream loses nothing', { timeout: 300_000 
   const stream = await runYaml(`
 input:
   nats_jetstream:
-    urls: [ "\${NATS_URL}" ]
+    urls: [ "${server.env.NATS_URL}" ]
     subject: ${source}.>
     durable: outage
     ack_wait: 5s
@@ -46,20 +47,19 @@ pipeline:
     - mapping: 'root.id = this.id'
 output:
   nats_jetstream:
-    urls: [ "\${NATS_URL}" ]
+    urls: [ "${server.env.NATS_URL}" ]
     subject: ${sink}.out
 `)
   try {
     const watcher = await client()
     const watchJsm = await watcher.jetstreamManager()
-    await waitFor(
-      'the stream to be under way',
-      async () => (await watchJsm.streams.info(sink)).state.messages >= 5_000,
-    )
+    await eventually(async () => (await watchJsm.streams.info(sink)).state.messages >= 5_000, {
+      what: 'the stream to be under way',
+    })
     await watcher.close()
-    await stopService('nats')
+    await server.stop()
     await sleep(10_000)
-    await startService('nats')
+    await server.start()
 
     nc = await client()
     jsm = await nc.jetstreamManager()
@@ -69,15 +69,13 @@ output:
     expect(atRestart).toBeLessThan(total)
     // every source message is still there after the restart
     expect((await check.streams.info(source)).state.messages).toBe(total)
-    await waitFor(
-      'every message in the sink',
-      async () => (await check.streams.info(sink)).state.messages >= total,
-      180_000,
-    )
-    await waitFor(
-      'every ack',
+    await eventually(async () => (await check.streams.info(sink)).state.messages >= total, {
+      what: 'every message in the sink',
+      timeoutMs: 180_000,
+    })
+    await eventually(
       async () => (await check.consumers.info(source, 'outage')).ack_floor.stream_seq === total,
-      60_000,
+      { what: 'every ack', timeoutMs: 60_000 },
     )
   } finally {
     await stream.stop(5000)

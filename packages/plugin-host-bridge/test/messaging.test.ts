@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { eventually } from '@bento-ts/test-services'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildBridge, callbackServer, launch, type Plugin, within } from './host.ts'
 
@@ -22,16 +23,6 @@ interface Triggered {
 }
 
 const decoder = new TextDecoder()
-
-async function until<T>(what: string, probe: () => T | undefined, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = probe()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 describe('messaging types over the wire', () => {
   let p: Plugin
@@ -115,7 +106,10 @@ describe('messaging types over the wire', () => {
       expect((await p.plugin.initModule({ handleId: h })).error).toBe('')
       expect((await p.plugin.startModule({ handleId: h })).error).toBe('')
       const mine = () => published.filter((m) => m.handleId === h)
-      await until('3 publishes', () => (mine().length >= 3 ? true : undefined))
+      await eventually(() => (mine().length >= 3 ? true : undefined), {
+        what: '3 publishes',
+        timeoutMs: 5000,
+      })
       expect(mine().map((m) => [m.topic, JSON.parse(m.payload), m.metadata.kind])).toEqual([
         ['orders', { doubled: 2 }, 'test'],
         ['orders', { doubled: 4 }, 'test'],
@@ -133,7 +127,10 @@ describe('messaging types over the wire', () => {
       })
       expect((await p.plugin.startModule({ handleId: h })).error).toBe('')
       const mine = () => published.filter((m) => m.handleId === h)
-      await until('3 publishes after 2 refusals', () => (mine().length >= 3 ? true : undefined))
+      await eventually(() => (mine().length >= 3 ? true : undefined), {
+        what: '3 publishes after 2 refusals',
+        timeoutMs: 5000,
+      })
       expect((await p.plugin.stopModule({ handleId: h })).error).toBe('')
       expect(refuse.publish).toBe(0)
       // The refused messages came again (pipeline threads may reorder them), none twice.
@@ -277,7 +274,10 @@ describe('messaging types over the wire', () => {
       })
       expect((await p.plugin.startModule({ handleId: h })).error).toBe('')
       const mine = () => published.filter((m) => m.handleId === h)
-      await until('2 publishes', () => (mine().length >= 2 ? true : undefined))
+      await eventually(() => (mine().length >= 2 ? true : undefined), {
+        what: '2 publishes',
+        timeoutMs: 5000,
+      })
       expect(
         mine()
           .map((m) => [m.topic, m.payload])
@@ -319,7 +319,7 @@ describe('messaging types over the wire', () => {
       expect((await p.plugin.initModule({ handleId: created.handleId })).error).toBe('')
       expect((await p.plugin.startModule({ handleId: created.handleId })).error).toBe('')
       const mine = () => triggered.filter((t) => t.triggerType === 'pipeline:ingest')
-      await until('2 triggers', () => (mine().length >= 2 ? true : undefined))
+      await eventually(() => (mine().length >= 2 ? true : undefined), { what: '2 triggers', timeoutMs: 5000 })
       // Each message carries the bridge envelope and goes as a connector event too.
       const envelope = (n: number) => ({
         event_id: expect.stringMatching(/^[0-9a-f]{32}$/),
@@ -373,7 +373,10 @@ describe('messaging types over the wire', () => {
       })
       expect((await p.plugin.startModule({ handleId: created.handleId })).error).toBe('')
       const mine = () => triggered.filter((t) => t.triggerType === 'retry')
-      await until('x1 after a refusal', () => (mine().some((t) => t.data.body === 'x1') ? true : undefined))
+      await eventually(() => (mine().some((t) => t.data.body === 'x1') ? true : undefined), {
+        what: 'x1 after a refusal',
+        timeoutMs: 5000,
+      })
       expect((await p.plugin.stopModule({ handleId: created.handleId })).error).toBe('')
       expect(refuse.trigger).toBe(0)
       expect(mine().find((t) => t.data.body === 'x1')).toMatchObject({

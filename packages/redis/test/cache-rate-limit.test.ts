@@ -1,10 +1,11 @@
 // The `redis` cache and rate limit against the real server, directly and through a stream.
 import { KeyExists, KeyNotFound } from '@bento-ts/core'
+import { eventually } from '@bento-ts/test-services'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { redisCache } from '../src/cache.ts'
 import { redisRateLimit } from '../src/rate-limit.ts'
-import { type Capture, eventually, redisUrl, runYaml, testClient, unique } from './helpers.ts'
+import { newCapture, redisUrl, runYaml, testClient, unique } from './helpers.ts'
 
 let redis: Redis
 const keys: string[] = []
@@ -60,7 +61,9 @@ describe('redis cache', () => {
     expect(ttl).toBeLessThanOrEqual(3_600_000)
     await cache.add('y', bytes('2'), 300)
     expect(await redis.pttl(`${prefix}y`)).toBeLessThanOrEqual(300)
-    await eventually(async () => ((await redis.exists(`${prefix}y`)) === 0 ? true : undefined), 5000)
+    await eventually(async () => ((await redis.exists(`${prefix}y`)) === 0 ? true : undefined), {
+      timeoutMs: 5000,
+    })
     await expect(cache.get('y')).rejects.toBeInstanceOf(KeyNotFound)
     await cache.close?.()
   })
@@ -74,7 +77,7 @@ describe('redis cache', () => {
   test('as a stream resource: the cache processor and dedupe use it', async () => {
     const prefix = `${unique('res')}:`
     for (const k of ['k1', 'k2', 'k3']) keys.push(`${prefix}${k}`)
-    const capture: Capture = { messages: [], hold: undefined }
+    const capture = newCapture()
     const run = await runYaml(
       `
 input:
@@ -89,14 +92,13 @@ pipeline:
         cache: shared
         key: \${! this.k }
 output:
-  capture: {}
+  capture: ${capture.name}
 cache_resources:
   - label: shared
     redis:
       url: ${redisUrl()}
       prefix: "${prefix}"
 `,
-      capture,
     )
     await run.done
     expect(capture.messages.map((m) => (m.structured() as { k: string }).k)).toEqual(['k1', 'k2', 'k3'])
@@ -126,7 +128,7 @@ describe('redis rate limit', () => {
     expect(wait).toBeGreaterThan(0)
     expect(wait).toBeLessThanOrEqual(2000)
     // The window ends: the counter's key expires and the next access starts a new one.
-    await eventually(async () => ((await redis.exists(key)) === 0 ? true : undefined), 5000)
+    await eventually(async () => ((await redis.exists(key)) === 0 ? true : undefined), { timeoutMs: 5000 })
     expect(await a.access()).toBe(0)
     await a.close?.()
     await b.close?.()

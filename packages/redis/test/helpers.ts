@@ -2,19 +2,14 @@
 // unique key names per test run, and streams built from YAML with the Redis components.
 import { randomUUID } from 'node:crypto'
 import {
-  addPlugin,
   type Cache,
   type Environment,
-  loadStreamConfig,
   type Message,
-  type Plugin,
   type RateLimit,
   type Stream,
-  silentLogger,
   standardEnvironment,
-  startStream,
 } from '@bento-ts/core'
-import { requireService } from '@bento-ts/test-services'
+import { type Capture, requireService, streamHarness } from '@bento-ts/test-services'
 import { Redis } from 'ioredis'
 import { register } from '../src/index.ts'
 
@@ -42,49 +37,17 @@ export function redisEnvironment(): Environment {
   return env
 }
 
+const harness = await streamHarness<Stream, Message>(import.meta.url)
+let captures = 0
+
 /**
- * Where an input test's messages end up: the `capture` output of the test's environment keeps
+ * Where an input test's messages end up: a stream's `capture: ${capture.name}` output keeps
  * copies of every message written; `hold` (when set) makes writes wait, so a test can look at
  * what is pending while messages are in flight.
  */
-export interface Capture {
-  messages: Message[]
-  hold: Promise<void> | undefined
-}
+export const newCapture = (): Capture<Message> => harness.captured(`capture-${++captures}`)
 
-export function capturePlugin(capture: Capture): Plugin<'output'> {
-  return {
-    spec: { name: 'capture', kind: 'output', summary: 'test sink', fields: [] },
-    create: () => ({
-      async connect() {},
-      async write(batch) {
-        if (capture.hold !== undefined) await capture.hold
-        for (const m of batch) capture.messages.push(m.copy())
-      },
-      async close() {},
-    }),
-  }
-}
-
-export async function runYaml(yaml: string, capture?: Capture): Promise<Stream> {
-  const env = redisEnvironment()
-  if (capture !== undefined) addPlugin(env, capturePlugin(capture))
-  return startStream(loadStreamConfig(yaml, env), env, { logger: silentLogger })
-}
-
-/** Polls until `check` returns something other than undefined, or fails after `ms`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  ms = 30_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+/** Starts a stream from YAML with the Redis components and the shared `capture` output. */
+export const runYaml = (yaml: string): Promise<Stream> => harness.start(yaml)
 
 export type { Cache, RateLimit }

@@ -1,8 +1,10 @@
 // redis_list against the real server: pushes (rpush/lpush, interpolated keys, batches), reliable
 // pops through the processing list, and the items a crashed run left there delivered again.
+
+import { eventually } from '@bento-ts/test-services'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type Capture, eventually, redisUrl, runYaml, testClient, unique } from './helpers.ts'
+import { newCapture, redisUrl, runYaml, testClient, unique } from './helpers.ts'
 
 let redis: Redis
 const keys: string[] = []
@@ -70,7 +72,8 @@ describe('redis_list input', () => {
     const processing = `${list}:processing`
     await redis.rpush(list, ...Array.from({ length: 8 }, (_, i) => `v${i}`))
     let release!: () => void
-    const capture: Capture = { messages: [], hold: new Promise<void>((r) => (release = r)) }
+    const capture = newCapture()
+    capture.hold = new Promise<void>((r) => (release = r))
     const run = await runYaml(
       `
 input:
@@ -80,9 +83,8 @@ input:
     max_in_flight: 3
     timeout: 200ms
 output:
-  capture: {}
+  capture: ${capture.name}
 `,
-      capture,
     )
     // Three in flight (max_in_flight), held by the output: moved to the processing list, not gone.
     await eventually(async () => ((await redis.llen(processing)) === 3 ? true : undefined))
@@ -100,7 +102,7 @@ output:
   test('brpop takes from the tail', async () => {
     const list = key('tail')
     await redis.rpush(list, 'a', 'b', 'c')
-    const capture: Capture = { messages: [], hold: undefined }
+    const capture = newCapture()
     const run = await runYaml(
       `
 input:
@@ -111,9 +113,8 @@ input:
     max_in_flight: 1
     timeout: 200ms
 output:
-  capture: {}
+  capture: ${capture.name}
 `,
-      capture,
     )
     await eventually(async () => (capture.messages.length === 3 ? true : undefined))
     await run.stop(5000)
@@ -126,7 +127,7 @@ output:
     await redis.rpush(list, 'new1', 'new2')
     // What a run that died mid-flight leaves: popped items parked in its processing list.
     await redis.rpush(processing, 'old1', 'old2', 'old3')
-    const capture: Capture = { messages: [], hold: undefined }
+    const capture = newCapture()
     const run = await runYaml(
       `
 input:
@@ -137,9 +138,8 @@ input:
     max_in_flight: 1
     timeout: 200ms
 output:
-  capture: {}
+  capture: ${capture.name}
 `,
-      capture,
     )
     await eventually(async () => (capture.messages.length === 5 ? true : undefined))
     await eventually(async () => ((await redis.llen(processing)) === 0 ? true : undefined))

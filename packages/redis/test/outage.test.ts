@@ -1,31 +1,33 @@
-// Broker outage: the Redis server is stopped for 10 s while a redis_streams → redis_streams stream
+// Broker outage: a Redis server is stopped for 10 s while a redis_streams → redis_streams stream
 // runs, then started again; the stream reconnects and every entry reaches the sink.
 //
-// The test server runs without persistence (`--save ''`), so a plain restart would come back
-// empty and prove nothing. Before stopping it we turn on a save point (CONFIG SET save): on
-// SIGTERM Redis then writes its data to an RDB file and loads it on start, like a production
-// server that persists. Entries keep being produced before, during (the producer retries) and
-// after the outage, so the stream must both finish what was in flight and pick up new ones.
-// Afterwards the dump file is removed so later restarts come back empty as usual.
-import { rmSync } from 'node:fs'
-import { join } from 'node:path'
+// The server is a private one of this test's own (a free port, its own data folder), so the
+// shared server other packages' tests use is never restarted. It runs with an append-only file
+// fsynced on every write, so it comes back with what it acknowledged, like a production server
+// that persists. Entries keep being produced before, during (the producer retries) and after the
+// outage, so the stream must both finish what was in flight and pick up new ones.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startService, stopService } from '@bento-ts/test-services'
-import type { Redis } from 'ioredis'
+import { eventually, privateServer, type RestartableServer } from '@bento-ts/test-services'
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { eventually, redisUrl, runYaml, testClient, unique } from './helpers.ts'
+import { runYaml, unique } from './helpers.ts'
 
 const total = 40_000
 const source = unique('outage-src')
 const sink = unique('outage-sink')
 let redis: Redis
+let server: RestartableServer
+let redisUrl: () => string
 
-beforeAll(() => {
-  redis = testClient()
+beforeAll(async () => {
+  server = await privateServer('redis')
+  redisUrl = () => server.env.REDIS_URL!
+  redis = new Redis(redisUrl(), { protocol: 2, maxRetriesPerRequest: 3 })
+  redis.on('error', () => {})
 })
 afterAll(async () => {
-  await redis.del(source, sink).catch(() => {})
   redis.disconnect()
+  await server.close()
 })
 
 const idOf = (i: number) => `m${i}`
@@ -46,8 +48,6 @@ async function distinctInSink(): Promise<{ received: number; distinct: Set<strin
 }
 
 test('redis_streams reconnects after the server was down for 10 s and loses nothing', async () => {
-  const [, dir] = (await redis.config('GET', 'dir')) as [string, string]
-  const [, dbfilename] = (await redis.config('GET', 'dbfilename')) as [string, string]
   const stream = await runYaml(`
 input:
   redis_streams:
@@ -83,22 +83,18 @@ output:
     }
   })()
   try {
-    await eventually(
-      async () => ((await redis.xlen(sink)) >= 5000 ? true : undefined),
-      60_000,
-      '5000 in the sink',
-    )
-    await redis.config('SET', 'save', '3600 1')
+    await eventually(async () => ((await redis.xlen(sink)) >= 5000 ? true : undefined), {
+      timeoutMs: 60_000,
+      what: '5000 in the sink',
+    })
     const before = await redis.xlen(sink)
-    await stopService('redis')
+    await server.stop()
     const stoppedAt = produced
     await sleep(10_000)
-    await startService('redis')
+    await server.start()
     // Back with what it held when it stopped, so the outage really was mid-stream.
     expect(await redis.xlen(sink)).toBeGreaterThanOrEqual(before)
     expect(await redis.xlen(sink)).toBeLessThan(total)
-    // The restarted server has no save point again; its dump must not outlive this test.
-    rmSync(join(dir, dbfilename), { force: true })
     await producing
     expect(produced).toBeGreaterThan(stoppedAt)
     const done = await eventually(
@@ -107,8 +103,7 @@ output:
         const seen = await distinctInSink()
         return seen.distinct.size >= total ? seen : undefined
       },
-      120_000,
-      `all ${total} entries in the sink`,
+      { timeoutMs: 120_000, what: `all ${total} entries in the sink` },
     )
     const missing = Array.from({ length: total }, (_, i) => idOf(i)).filter((id) => !done.distinct.has(id))
     console.log(
@@ -117,8 +112,5 @@ output:
     expect(missing).toEqual([])
   } finally {
     await stream.stop(10_000)
-    await startService('redis')
-    await redis.config('SET', 'save', '').catch(() => {})
-    rmSync(join(dir, dbfilename), { force: true })
   }
 }, 300_000)

@@ -1,7 +1,9 @@
 // redis_pubsub (channels and patterns, both ways), redis_scan and redis_hash against the real server.
+
+import { eventually } from '@bento-ts/test-services'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type Capture, eventually, redisUrl, runYaml, testClient, unique } from './helpers.ts'
+import { newCapture, redisUrl, runYaml, testClient, unique } from './helpers.ts'
 
 let redis: Redis
 const keys: string[] = []
@@ -17,7 +19,7 @@ afterAll(async () => {
 describe('redis_pubsub', () => {
   test('SUBSCRIBE input receives what the output publishes to an interpolated channel', async () => {
     const channel = unique('chan')
-    const capture: Capture = { messages: [], hold: undefined }
+    const capture = newCapture()
     const sub = await runYaml(
       `
 input:
@@ -25,9 +27,8 @@ input:
     url: ${redisUrl()}
     channels: [${channel}]
 output:
-  capture: {}
+  capture: ${capture.name}
 `,
-      capture,
     )
     await eventually(async () => {
       const [, count] = (await redis.pubsub('NUMSUB', channel)) as [string, number]
@@ -56,7 +57,7 @@ output:
 
   test('PSUBSCRIBE with use_patterns receives every matching channel', async () => {
     const base = unique('pat')
-    const capture: Capture = { messages: [], hold: undefined }
+    const capture = newCapture()
     const sub = await runYaml(
       `
 input:
@@ -65,9 +66,8 @@ input:
     channels: ["${base}.*"]
     use_patterns: true
 output:
-  capture: {}
+  capture: ${capture.name}
 `,
-      capture,
     )
     await eventually(async () => (Number(await redis.pubsub('NUMPAT')) > 0 ? true : undefined))
     await redis.publish(`${base}.a`, 'one')
@@ -91,7 +91,7 @@ describe('redis_scan', () => {
     await redis.hset(`${prefix}:a-hash`, 'f', 'v')
     keys.push(`${prefix}:a-hash`)
     await redis.set(`${unique('other')}`, 'not matched', 'EX', 60)
-    const capture: Capture = { messages: [], hold: undefined }
+    const capture = newCapture()
     const run = await runYaml(
       `
 input:
@@ -99,9 +99,8 @@ input:
     url: ${redisUrl()}
     match: "${prefix}:*"
 output:
-  capture: {}
+  capture: ${capture.name}
 `,
-      capture,
     )
     await run.done
     const got: Record<string, string> = {}

@@ -1,8 +1,10 @@
 // redis_streams against the real server: the output's entries, the input's messages and metadata,
 // XACK only after delivery, and pending entries of a dead consumer taken over with XAUTOCLAIM.
+
+import { eventually } from '@bento-ts/test-services'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { type Capture, eventually, redisUrl, runYaml, testClient, unique } from './helpers.ts'
+import { newCapture, redisUrl, runYaml, testClient, unique } from './helpers.ts'
 
 let redis: Redis
 const keys: string[] = []
@@ -103,7 +105,8 @@ describe('redis_streams input', () => {
       ids.push((await redis.xadd(stream, '*', 'body', `hello ${i}`, 'kind', 'greeting', 'n', String(i)))!)
     await redis.xadd(stream, '*', 'not_the_body', 'skipped')
     let release!: () => void
-    const capture: Capture = { messages: [], hold: new Promise<void>((r) => (release = r)) }
+    const capture = newCapture()
+    capture.hold = new Promise<void>((r) => (release = r))
     const run = await runYaml(
       `
 input:
@@ -115,9 +118,8 @@ input:
     limit: 7
     commit_period: 100ms
 output:
-  capture: {}
+  capture: ${capture.name}
 `,
-      capture,
     )
     // Messages in flight (the output holds them): read, so pending in the group, but not acked.
     await eventually(async () => {
@@ -135,8 +137,7 @@ output:
         const [count] = (await redis.xpending(stream, group)) as [number]
         return count === 0 ? true : undefined
       },
-      10_000,
-      'the group to have no pending entries',
+      { timeoutMs: 10_000, what: 'the group to have no pending entries' },
     )
     await run.stop(5000)
     expect(capture.messages.map((m) => m.text())).toEqual(ids.map((_, i) => `hello ${i}`))
@@ -151,7 +152,7 @@ output:
   test('start_from_oldest false reads only entries added after the group was made', async () => {
     const stream = key('latest')
     await redis.xadd(stream, '*', 'body', 'old')
-    const capture: Capture = { messages: [], hold: undefined }
+    const capture = newCapture()
     const run = await runYaml(
       `
 input:
@@ -161,9 +162,8 @@ input:
     consumer_group: g
     start_from_oldest: false
 output:
-  capture: {}
+  capture: ${capture.name}
 `,
-      capture,
     )
     await eventually(async () => ((await redis.xinfo('GROUPS', stream)) as unknown[]).length > 0 || undefined)
     await redis.xadd(stream, '*', 'body', 'new')
@@ -181,7 +181,7 @@ output:
     await redis.xreadgroup('GROUP', group, 'dead', 'COUNT', 12, 'STREAMS', stream, '>')
     const before = (await redis.xpending(stream, group, '-', '+', 100, 'dead')) as unknown[]
     expect(before).toHaveLength(12)
-    const capture: Capture = { messages: [], hold: undefined }
+    const capture = newCapture()
     const run = await runYaml(
       `
 input:
@@ -193,18 +193,19 @@ input:
     commit_period: 100ms
     claim_min_idle: 500ms
 output:
-  capture: {}
+  capture: ${capture.name}
 `,
-      capture,
     )
-    await eventually(async () => (capture.messages.length >= 30 ? true : undefined), 30_000, '30 messages')
+    await eventually(async () => (capture.messages.length >= 30 ? true : undefined), {
+      timeoutMs: 30_000,
+      what: '30 messages',
+    })
     await eventually(
       async () => {
         const [count] = (await redis.xpending(stream, group)) as [number]
         return count === 0 ? true : undefined
       },
-      10_000,
-      'no pending entries',
+      { timeoutMs: 10_000, what: 'no pending entries' },
     )
     await run.stop(5000)
     const texts = capture.messages.map((m) => m.text()).sort()
@@ -219,7 +220,7 @@ output:
     for (let i = 0; i < 10; i++) await redis.xadd(stream, '*', 'body', `e${i}`)
     // The same consumer name read 4 entries in an earlier life and never acked them.
     await redis.xreadgroup('GROUP', group, 'me', 'COUNT', 4, 'STREAMS', stream, '>')
-    const capture: Capture = { messages: [], hold: undefined }
+    const capture = newCapture()
     const run = await runYaml(
       `
 input:
@@ -230,9 +231,8 @@ input:
     client_id: me
     claim_min_idle: ""
 output:
-  capture: {}
+  capture: ${capture.name}
 `,
-      capture,
     )
     await eventually(async () => (capture.messages.length >= 10 ? true : undefined))
     await run.stop(5000)
@@ -242,7 +242,7 @@ output:
 
   test('a stream deleted under the consumer is made again with its group, and reading goes on', async () => {
     const stream = key('deleted')
-    const capture: Capture = { messages: [], hold: undefined }
+    const capture = newCapture()
     const run = await runYaml(
       `
 input:
@@ -253,19 +253,17 @@ input:
     commit_period: 100ms
     timeout: 100ms
 output:
-  capture: {}
+  capture: ${capture.name}
 `,
-      capture,
     )
     await redis.xadd(stream, '*', 'body', 'before')
     await eventually(async () => (capture.messages.length === 1 ? true : undefined))
     await redis.del(stream)
     await redis.xadd(stream, '*', 'body', 'after')
-    await eventually(
-      async () => (capture.messages.length === 2 ? true : undefined),
-      20_000,
-      'the entry added after',
-    )
+    await eventually(async () => (capture.messages.length === 2 ? true : undefined), {
+      timeoutMs: 20_000,
+      what: 'the entry added after',
+    })
     await run.stop(5000)
     expect(capture.messages.map((m) => m.text())).toEqual(['before', 'after'])
   })

@@ -41,7 +41,7 @@ async function httpOk(url: string): Promise<boolean> {
 }
 
 /** Sends one line over TCP and resolves with the first chunk of the answer. */
-function tcpExchange(port: number, line: string): Promise<string> {
+export function tcpExchange(port: number, line: string): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const socket = connect({ host, port })
     socket.setTimeout(2000, () => socket.destroy(new Error('timed out')))
