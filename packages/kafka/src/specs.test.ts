@@ -1,5 +1,6 @@
 import {
   BatchError,
+  defaultsOf,
   FieldError,
   lintStreamConfig,
   loadStreamConfig,
@@ -12,7 +13,7 @@ import {
 import type { Producer } from 'kafkajs'
 import { describe, expect, test } from 'vitest'
 import { register } from './index.ts'
-import { readerSettings } from './input.ts'
+import { kafkaInput, readerSettings } from './input.ts'
 import { KafkaWriter, kafkaOutput, ProducerConnection } from './output.ts'
 
 const env = register(standardEnvironment())
@@ -135,26 +136,13 @@ output:
   expect(problems.map((p) => p.message).join('\n')).toMatch(/nope/)
 })
 
+// A parsed config: the spec's defaults, the required fields and what a test sets.
 const inputConfig = (over: Record<string, unknown>) =>
   ({
+    ...defaultsOf(kafkaInput.spec.fields!),
     addresses: ['localhost:9092'],
     topics: ['t'],
     consumer_group: 'g',
-    client_id: 'bento',
-    rack_id: '',
-    start_from_oldest: true,
-    checkpoint_limit: 1024,
-    auto_replay_nacks: true,
-    commit_period: '1s',
-    transaction_isolation_level: 'read_uncommitted',
-    max_processing_period: '100ms',
-    group: { session_timeout: '10s', heartbeat_interval: '3s', rebalance_timeout: '60s' },
-    fetch_buffer_cap: 256,
-    multi_header: false,
-    debug: false,
-    batching: { count: 0, byte_size: 0, period: '', check: '' },
-    tls: { enabled: false },
-    sasl: { mechanism: 'none' },
     ...over,
   }) as never
 
@@ -204,34 +192,10 @@ output: { kafka: { addresses: [ "localhost:9092" ], topic: t, ${output} } }
 })
 
 const outputBase = {
+  ...(defaultsOf(kafkaOutput.spec.fields!) as { sasl: Record<string, unknown> }),
   addresses: ['localhost:9092'],
   topic: 't',
-  client_id: 'bento',
-  rack_id: '',
-  key: '',
-  partitioner: 'fnv1a_hash',
-  partition: '',
-  compression: 'none',
-  metadata: { exclude_prefixes: [] },
-  max_in_flight: 64,
-  idempotent_write: false,
-  ack_replicas: false,
-  max_msg_bytes: 1_000_000,
-  timeout: '5s',
-  retry_as_batch: false,
-  max_retries: 0,
-  backoff: { initial_interval: '3s', max_interval: '10s', max_elapsed_time: '30s' },
-  tls: {
-    enabled: false,
-    skip_cert_verify: false,
-    enable_renegotiation: false,
-    root_cas: '',
-    root_cas_file: '',
-    client_certs: [],
-  },
-  sasl: { mechanism: 'none', user: '', password: '', access_token: '', token_cache: '', token_key: '' },
-  batching: { count: 0, byte_size: 0, period: '', jitter: 0, check: '' },
-} as const
+}
 
 describe('a write that fails for some of its messages', () => {
   // A producer that refuses the topics in `refuse` (each refusal once, or always) and records what it was sent.
