@@ -1,8 +1,9 @@
 // What every kafka component shares: the broker list, TLS and SASL fields as Bento declares them,
 // and turning them into a kafkajs client whose log lines go to our logger.
-import type { ComponentContext, FieldSpec, Logger } from '@bento-ts/core'
-import { field } from '@bento-ts/core'
-import { type TlsConfig, tlsField, tlsOptions } from '@bento-ts/core/kit'
+import type { ConnectionOptions } from 'node:tls'
+import type { ComponentContext, ConfigOf, Logger, ValueOf } from '@bento-ts/core'
+import { FieldError, field } from '@bento-ts/core'
+import { tlsField, tlsOptions } from '@bento-ts/core/kit'
 import type { KafkaConfig, logCreator, SASLOptions } from 'kafkajs'
 import { registerCodecs } from './codecs.ts'
 import kafkajs from './kafkajs.ts'
@@ -19,19 +20,8 @@ export const saslMechanisms = [
   'AWS_MSK_IAM',
 ] as const
 
-export interface SaslConfig {
-  mechanism: (typeof saslMechanisms)[number]
-  user: string
-  password: string
-  access_token: string
-  token_cache: string
-  token_key: string
-  oauth2?: { enabled: boolean }
-  aws?: unknown
-}
-
 /** Bento's `sasl` object of the kafka components (sarama flavour). */
-export const saslField: FieldSpec = field.object(
+export const saslField = field.object(
   'sasl',
   [
     field.string('mechanism', {
@@ -112,14 +102,16 @@ export const rackIdField = field.string('rack_id', {
 
 export { tlsField }
 
-export interface ClientConfig {
-  addresses: string[]
-  client_id: string
-  tls: TlsConfig
-  sasl: SaslConfig
-}
+/** The fields every kafka component has, for the config type of the client helpers. */
+const clientFields = [addressesField, clientIdField, tlsField, saslField] as const
+export type ClientConfig = ConfigOf<typeof clientFields>
+type SaslConfig = ValueOf<typeof saslField>
 
-/** kafkajs SASL options for a `sasl` config; undefined when it is off. Throws for what we cannot do. */
+/**
+ * kafkajs SASL options for a `sasl` config; undefined when it is off. Throws a FieldError for
+ * what we cannot do. A `token_cache` is looked up when the client is made (at connect), since
+ * resources may still be under construction when the component is built.
+ */
 export function saslOptions(c: SaslConfig | undefined, context?: ComponentContext): SASLOptions | undefined {
   if (c === undefined || c.mechanism === 'none') return undefined
   switch (c.mechanism) {
@@ -131,11 +123,11 @@ export function saslOptions(c: SaslConfig | undefined, context?: ComponentContex
       return { mechanism: 'scram-sha-512', username: c.user, password: c.password }
     case 'OAUTHBEARER': {
       if (c.oauth2?.enabled === true)
-        throw new Error('sasl.oauth2: the OAuth 2 client credentials flow is not supported yet')
+        throw new FieldError('sasl.oauth2', 'the OAuth 2 client credentials flow is not supported yet')
       if (c.token_cache !== '') {
-        if (context === undefined) throw new Error('sasl.token_cache: needs cache resources')
+        if (context === undefined) throw new FieldError('sasl.token_cache', 'needs cache resources')
         if (!context.resources.hasCache(c.token_cache))
-          throw new Error(`sasl.token_cache: cache resource '${c.token_cache}' was not found`)
+          throw new FieldError('sasl.token_cache', `cache resource '${c.token_cache}' was not found`)
         const cache = context.resources.cache(c.token_cache)
         const key = c.token_key
         return {
@@ -147,9 +139,9 @@ export function saslOptions(c: SaslConfig | undefined, context?: ComponentContex
       return { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: token }) }
     }
     case 'AWS_MSK_IAM':
-      throw new Error('sasl.mechanism: AWS_MSK_IAM is not supported yet')
+      throw new FieldError('sasl.mechanism', 'AWS_MSK_IAM is not supported yet')
     default:
-      throw new Error(`sasl.mechanism: unknown mechanism ${String(c.mechanism)}`)
+      throw new FieldError('sasl.mechanism', `unknown mechanism ${String(c.mechanism)}`)
   }
 }
 
@@ -174,10 +166,31 @@ export interface ClientOptions {
   context?: ComponentContext
 }
 
+/** TLS options of the shared fields; a file that cannot be read is a FieldError. */
+function tlsOf(c: ClientConfig): ConnectionOptions | undefined {
+  try {
+    return tlsOptions(c.tls)
+  } catch (err) {
+    // tlsOptions words its errors `<field path>: <problem>`; the path becomes the FieldError's.
+    const message = (err as Error).message
+    const at = /^(tls[\w.]*): ([\s\S]*)$/.exec(message)
+    throw new FieldError(at?.[1] ?? 'tls', at?.[2] ?? message, { cause: err })
+  }
+}
+
+/**
+ * Checks the shared fields when the component is built, so a bad TLS or SASL setting fails at
+ * start rather than at the first connect (the token cache is checked at connect: see saslOptions).
+ */
+export function checkClientConfig(c: ClientConfig): void {
+  tlsOf(c)
+  saslOptions(c.sasl.token_cache === '' ? c.sasl : { ...c.sasl, token_cache: '' })
+}
+
 /** A kafkajs client for the shared fields. */
 export function kafkaClient(c: ClientConfig, o: ClientOptions = {}): InstanceType<typeof Kafka> {
   registerCodecs()
-  const ssl = tlsOptions(c.tls)
+  const ssl = tlsOf(c)
   const sasl = saslOptions(c.sasl, o.context)
   const config: KafkaConfig = {
     brokers: parseAddresses(c.addresses),

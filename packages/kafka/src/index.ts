@@ -1,5 +1,6 @@
-// Components of this package. Each one declares its config spec once; `register` adds them all to
-// an environment so a program includes only the connector packages it installed.
+// Components of this package, each declared once (spec beside its factory). `components` is what
+// the registry and the catalog read; `register` adds them all to an environment so a program
+// includes only the connector packages it installed.
 import { addPlugins, type Environment } from '@bento-ts/core'
 import { kafkaCache } from './cache.ts'
 import { kafkaInput } from './input.ts'
@@ -11,7 +12,7 @@ export { kafkaCache } from './cache.ts'
 export { PartitionCheckpointer } from './checkpoint.ts'
 export { registerCodecs } from './codecs.ts'
 export { explicitAssigner, type KafkaInputConfig, KafkaReader, kafkaInput } from './input.ts'
-export { type KafkaOutputConfig, KafkaWriter, kafkaOutput } from './output.ts'
+export { type KafkaOutputConfig, kafkaOutput } from './output.ts'
 export { fnv1a32, murmur2, partitionerFor } from './partitioners.ts'
 export {
   bytesCodec,
@@ -27,9 +28,9 @@ export {
 } from './store.ts'
 export { parseTopics } from './topics.ts'
 
-export const plugins = [kafkaInput, kafkaOutput, kafkaCache]
+export const components = [kafkaInput, kafkaOutput, kafkaCache]
 
 /** Adds the kafka input, output and cache to an environment. */
 export function register(env: Environment): Environment {
-  return addPlugins(env, plugins)
+  return addPlugins(env, components)
 }

@@ -6,20 +6,29 @@
 import {
   type AckFn,
   type ComponentContext,
+  type ConfigOf,
+  FieldError,
   field,
-  type Input,
   type Logger,
   Message,
   NotConnected,
-  type Plugin,
   parseDuration,
 } from '@bento-ts/core'
-import { type BatchingConfig, batchingFields, onAbort, pause, withInputBatching } from '@bento-ts/core/kit'
+import {
+  autoReplayNacksField,
+  batchingField,
+  defineInput,
+  type InputRead,
+  type InputRuntimeConfig,
+  inputSkeleton,
+  onAbort,
+  pause,
+} from '@bento-ts/core/kit'
 import type { Consumer, Batch as KafkaBatch, KafkaMessage, PartitionAssigner } from 'kafkajs'
 import { PartitionCheckpointer } from './checkpoint.ts'
 import {
   addressesField,
-  type ClientConfig,
+  checkClientConfig,
   clientIdField,
   type KafkaClient,
   kafkaClient,
@@ -33,23 +42,7 @@ import { parseTopics } from './topics.ts'
 
 const { AssignerProtocol } = kafkajs
 
-export interface KafkaInputConfig extends ClientConfig {
-  topics: string[]
-  target_version?: string
-  consumer_group: string
-  rack_id: string
-  start_from_oldest: boolean
-  checkpoint_limit: number
-  auto_replay_nacks: boolean
-  commit_period: string
-  transaction_isolation_level: 'read_committed' | 'read_uncommitted'
-  max_processing_period: string
-  group: { session_timeout: string; heartbeat_interval: string; rebalance_timeout: string }
-  fetch_buffer_cap: number
-  multi_header: boolean
-  debug: boolean
-  batching: BatchingConfig
-}
+export type KafkaInputConfig = ConfigOf<typeof kafkaInputFields>
 
 const emptyPayload = new Uint8Array(0)
 const settled: Promise<void> = Promise.resolve()
@@ -133,18 +126,68 @@ interface Waiter {
   reject: (err: unknown) => void
 }
 
-export class KafkaReader implements Input {
+/** What the input's config says once checked: every connection reads by it. */
+export interface ReaderSettings {
+  config: KafkaInputConfig
+  balanced: string[]
+  explicit: Map<string, number[]>
+  groupId: string
+  /** commits only under a group the user named */
+  commits: boolean
+  limit: number
+  bufferCap: number
+  commitPeriodMs: number
+}
+
+/** Checks the input's config; a value it cannot read from is a FieldError naming the field. */
+export function readerSettings(config: KafkaInputConfig): ReaderSettings {
+  if (config.topics.length === 0) throw new FieldError('topics', 'must specify at least one topic')
+  let topics: ReturnType<typeof parseTopics>
+  try {
+    topics = parseTopics(config.topics)
+  } catch (err) {
+    throw new FieldError('topics', (err as Error).message.replace(/^topics: /, ''), { cause: err })
+  }
+  if (topics.balanced.length > 0 && topics.explicit.size > 0)
+    throw new FieldError(
+      'topics',
+      'it is not currently possible to include balanced and explicit partition topics in the same kafka input',
+    )
+  if (topics.balanced.length === 0 && topics.explicit.size === 0)
+    throw new FieldError('topics', 'must specify at least one topic')
+  if (topics.balanced.length > 0 && config.consumer_group === '')
+    throw new FieldError(
+      'consumer_group',
+      'a consumer group must be specified when consuming balanced topics',
+    )
+  if (config.checkpoint_limit < 1) throw new FieldError('checkpoint_limit', 'must be at least 1')
+  // A batch bigger than the limit must still be able to form (Bento allows it).
+  const limit = Math.max(config.checkpoint_limit, config.batching.count, 1)
+  return {
+    config,
+    balanced: topics.balanced,
+    explicit: topics.explicit,
+    commits: config.consumer_group !== '',
+    // Without a group of the user's, explicit partitions still need one to read through kafkajs:
+    // a private one, never committed to, so every start follows start_from_oldest.
+    groupId:
+      config.consumer_group !== ''
+        ? config.consumer_group
+        : `bento-ts-${process.pid}-${Math.random().toString(36).slice(2)}`,
+    limit,
+    // Fetching pauses past this many queued messages of a partition: room for a whole fetch
+    // (about 1 MB) beyond what may be under way, so a busy partition rarely waits for one.
+    bufferCap: Math.max(config.fetch_buffer_cap, 2 * limit),
+    commitPeriodMs: parseDuration(config.commit_period),
+  }
+}
+
+/** One connection of the input: a consumer, the partitions assigned to it, and their commit points. */
+export class KafkaReader {
   readonly #config: KafkaInputConfig
   readonly #logger: Logger
-  readonly #context: ComponentContext | undefined
-  readonly #balanced: string[]
-  readonly #explicit: Map<string, number[]>
-  readonly #groupId: string
-  /** commits only under a group the user named */
-  readonly #commits: boolean
-  readonly #limit: number
-  readonly #bufferCap: number
-  readonly #commitPeriodMs: number
+  readonly #context: ComponentContext
+  readonly #s: ReaderSettings
 
   #consumer: Consumer | undefined
   #failed: Error | undefined
@@ -157,54 +200,21 @@ export class KafkaReader implements Input {
   #committing: Promise<void> | undefined
   #closed = false
 
-  constructor(config: KafkaInputConfig, logger: Logger, context?: ComponentContext) {
-    this.#config = config
-    this.#logger = logger
+  constructor(settings: ReaderSettings, context: ComponentContext) {
+    this.#config = settings.config
+    this.#logger = context.logger
     this.#context = context
-    if (config.topics.length === 0) throw new Error('topics: must specify at least one topic')
-    const topics = parseTopics(config.topics)
-    if (topics.balanced.length > 0 && topics.explicit.size > 0)
-      throw new Error(
-        'topics: it is not currently possible to include balanced and explicit partition topics in the same kafka input',
-      )
-    if (topics.balanced.length === 0 && topics.explicit.size === 0)
-      throw new Error('topics: must specify at least one topic')
-    if (topics.balanced.length > 0 && config.consumer_group === '')
-      throw new Error('consumer_group: a consumer group must be specified when consuming balanced topics')
-    if (config.checkpoint_limit < 1) throw new Error('checkpoint_limit: must be at least 1')
-    this.#balanced = topics.balanced
-    this.#explicit = topics.explicit
-    this.#commits = config.consumer_group !== ''
-    // Without a group of the user's, explicit partitions still need one to read through kafkajs:
-    // a private one, never committed to, so every start follows start_from_oldest.
-    this.#groupId =
-      config.consumer_group !== ''
-        ? config.consumer_group
-        : `bento-ts-${process.pid}-${Math.random().toString(36).slice(2)}`
-    // A batch bigger than the limit must still be able to form (Bento allows it).
-    const count = config.batching?.count ?? 0
-    this.#limit = Math.max(config.checkpoint_limit, count, 1)
-    // Fetching pauses past this many queued messages of a partition: room for a whole fetch
-    // (about 1 MB) beyond what may be under way, so a busy partition rarely waits for one.
-    this.#bufferCap = Math.max(config.fetch_buffer_cap, 2 * this.#limit)
-    this.#commitPeriodMs = parseDuration(config.commit_period)
+    this.#s = settings
   }
 
   async connect(): Promise<void> {
-    if (this.#consumer !== undefined && this.#failed === undefined) return
-    await this.#teardown()
-    this.#failed = undefined
     const c = this.#config
-    const client = kafkaClient(c, {
-      logger: this.#logger,
-      debug: c.debug,
-      ...(this.#context === undefined ? {} : { context: this.#context }),
-    })
-    const explicit = this.#explicit.size > 0
+    const client = kafkaClient(c, { logger: this.#logger, debug: c.debug, context: this.#context })
+    const explicit = this.#s.explicit.size > 0
     if (explicit) await this.#checkPartitions(client)
     const sessionTimeout = parseDuration(c.group.session_timeout)
     const consumer = client.consumer({
-      groupId: this.#groupId,
+      groupId: this.#s.groupId,
       sessionTimeout,
       heartbeatInterval: Math.min(parseDuration(c.group.heartbeat_interval), sessionTimeout / 3),
       rebalanceTimeout: parseDuration(c.group.rebalance_timeout),
@@ -212,7 +222,7 @@ export class KafkaReader implements Input {
       maxBytesPerPartition: 1 << 20,
       readUncommitted: c.transaction_isolation_level !== 'read_committed',
       ...(c.rack_id === '' ? {} : { rackId: c.rack_id }),
-      ...(explicit ? { partitionAssigners: [explicitAssigner(this.#explicit)] } : {}),
+      ...(explicit ? { partitionAssigners: [explicitAssigner(this.#s.explicit)] } : {}),
       retry: { initialRetryTime: 200, maxRetryTime: 2000, retries: 8, restartOnFailure: async () => true },
     })
     consumer.on(consumer.events.GROUP_JOIN, (event) => this.#assigned(event.payload.memberAssignment))
@@ -230,7 +240,7 @@ export class KafkaReader implements Input {
     this.#consumer = consumer
     try {
       await consumer.connect()
-      const topics = explicit ? [...this.#explicit.keys()] : this.#balanced
+      const topics = explicit ? [...this.#s.explicit.keys()] : this.#s.balanced
       await consumer.subscribe({ topics, fromBeginning: c.start_from_oldest })
       await consumer.run({
         autoCommit: false,
@@ -240,12 +250,12 @@ export class KafkaReader implements Input {
       })
     } catch (err) {
       await this.#teardown()
-      throw new Error(`kafka: ${(err as Error).message}`, { cause: err })
+      throw new NotConnected(`kafka: ${(err as Error).message}`)
     }
-    if (this.#commits && this.#commitPeriodMs > 0) {
+    if (this.#s.commits && this.#s.commitPeriodMs > 0) {
       this.#commitTimer = setInterval(() => {
         this.#commit().catch(() => {})
-      }, this.#commitPeriodMs)
+      }, this.#s.commitPeriodMs)
       this.#commitTimer.unref()
     }
   }
@@ -254,8 +264,8 @@ export class KafkaReader implements Input {
     const admin = client.admin()
     try {
       await admin.connect()
-      const { topics } = await admin.fetchTopicMetadata({ topics: [...this.#explicit.keys()] })
-      for (const [topic, wanted] of this.#explicit) {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [...this.#s.explicit.keys()] })
+      for (const [topic, wanted] of this.#s.explicit) {
         const known = new Set(topics.find((t) => t.name === topic)?.partitions.map((p) => p.partitionId))
         const missing = wanted.filter((p) => !known.has(p))
         if (missing.length > 0)
@@ -333,7 +343,7 @@ export class KafkaReader implements Input {
       state.nextOffset = lastOffset + 1
     }
     resolveOffset(last.offset)
-    if (state.queued >= this.#bufferCap && !state.paused) this.#flow(state, true)
+    if (state.queued >= this.#s.bufferCap && !state.paused) this.#flow(state, true)
     if (messages.length > 0) this.#wakeAll()
   }
 
@@ -349,7 +359,7 @@ export class KafkaReader implements Input {
     }
   }
 
-  async read(signal: AbortSignal): Promise<{ batch: Message[]; ack: AckFn }> {
+  async read(signal: AbortSignal): Promise<InputRead> {
     for (;;) {
       if (this.#failed !== undefined) throw new NotConnected(`kafka: ${this.#failed.message}`)
       if (this.#consumer === undefined) throw new NotConnected('kafka: not connected')
@@ -376,19 +386,19 @@ export class KafkaReader implements Input {
   }
 
   /** The next message of the next partition that has one and room under its limit. */
-  #take(): { batch: Message[]; ack: AckFn } | undefined {
+  #take(): InputRead | undefined {
     const order = this.#order
     const n = order.length
     for (let i = 0; i < n; i++) {
       const at = (this.#cursor + i) % n
       const state = order[at]!
-      if (state.queued === 0 || state.checkpoint.inFlight >= this.#limit) continue
+      if (state.queued === 0 || state.checkpoint.inFlight >= this.#s.limit) continue
       this.#cursor = (at + 1) % n
       const fetched = state.fetched[0]!
       const raw = fetched.messages[fetched.next++]!
       if (fetched.next === fetched.messages.length) state.fetched.shift()
       state.queued--
-      if (state.paused && state.queued <= this.#bufferCap >> 1) this.#flow(state, false)
+      if (state.paused && state.queued <= this.#s.bufferCap >> 1) this.#flow(state, false)
       const offset = Number(raw.offset)
       const ticket = state.checkpoint.track(offset)
       return this.#handOut(state, raw, offset, fetched.highWatermark, ticket, 0)
@@ -409,7 +419,7 @@ export class KafkaReader implements Input {
     highWatermark: number,
     ticket: number,
     attempts: number,
-  ): { batch: Message[]; ack: AckFn } {
+  ): InputRead {
     const message = this.#message(raw, state, offset, highWatermark)
     const ack: AckFn = (error) => {
       if (error === undefined || !this.#config.auto_replay_nacks) state.checkpoint.resolve(ticket)
@@ -480,7 +490,7 @@ export class KafkaReader implements Input {
 
   /** Commits every partition whose commit point moved (one at a time: a slow commit is not stacked). */
   #commit(): Promise<void> {
-    if (!this.#commits) return settled
+    if (!this.#s.commits) return settled
     if (this.#committing !== undefined) return this.#committing
     const run = this.#commitStates(this.#order).finally(() => {
       this.#committing = undefined
@@ -491,7 +501,7 @@ export class KafkaReader implements Input {
 
   async #commitStates(states: readonly PartitionState[]): Promise<void> {
     const consumer = this.#consumer
-    if (!this.#commits || consumer === undefined) return
+    if (!this.#s.commits || consumer === undefined) return
     const offsets: { topic: string; partition: number; offset: string }[] = []
     const moved: [PartitionState, number][] = []
     for (const state of states) {
@@ -543,7 +553,7 @@ export class KafkaReader implements Input {
   }
 }
 
-export const kafkaInputSpecFields = [
+const kafkaInputFields = [
   addressesField,
   field.array('topics', 'string', {
     description:
@@ -571,11 +581,7 @@ export const kafkaInputSpecFields = [
     description:
       'The maximum number of messages of one partition under way at once; 1 processes each partition in lock-step. An offset is never committed before every message below it was delivered.',
   }),
-  field.bool('auto_replay_nacks', {
-    default: true,
-    description:
-      'Replay rejected messages indefinitely, before new ones (otherwise they are dropped and committed past).',
-  }),
+  autoReplayNacksField(),
   field.duration('commit_period', {
     default: '1s',
     advanced: true,
@@ -636,28 +642,41 @@ export const kafkaInputSpecFields = [
     advanced: true,
     description: "Log the Kafka client's own debug lines.",
   }),
-  field.object('batching', batchingFields, {
-    default: { count: 0, byte_size: 0, period: '', jitter: 0, check: '' },
-    advanced: true,
-    description: 'Groups messages into batches before they are processed.',
-  }),
-]
+  batchingField,
+] as const
 
-export const kafkaInput: Plugin<'input'> = {
-  spec: {
-    name: 'kafka',
-    kind: 'input',
-    status: 'stable',
-    categories: ['Services'],
-    summary: 'Connects to Kafka brokers and consumes one or more topics.',
-    description:
-      'Offsets are stored in Kafka under the consumer group and partitions are balanced across its members. Messages of one partition are handed out in order, at most `checkpoint_limit` at a time, and an offset is committed only once every message below it was delivered.\n\nMetadata: `kafka_key`, `kafka_topic`, `kafka_partition`, `kafka_offset`, `kafka_lag`, `kafka_timestamp_unix`, `kafka_timestamp_unix_ms`, `kafka_tombstone_message` and every record header.',
-    fields: kafkaInputSpecFields,
+export const kafkaInput = defineInput({
+  name: 'kafka',
+  status: 'stable',
+  categories: ['Services'],
+  summary: 'Connects to Kafka brokers and consumes one or more topics.',
+  description:
+    'Offsets are stored in Kafka under the consumer group and partitions are balanced across its members. Messages of one partition are handed out in order, at most `checkpoint_limit` at a time, and an offset is committed only once every message below it was delivered.\n\nMetadata: `kafka_key`, `kafka_topic`, `kafka_partition`, `kafka_offset`, `kafka_lag`, `kafka_timestamp_unix`, `kafka_timestamp_unix_ms`, `kafka_tombstone_message` and every record header.',
+  fields: kafkaInputFields,
+  create(config, context) {
+    checkClientConfig(config)
+    const settings = readerSettings(config)
+    // A reconnect waits for the old connection to commit and leave the group first.
+    let closing: Promise<void> = Promise.resolve()
+    // Nacks are replayed by the reader itself, per partition (auto_replay_nacks is not handed to
+    // the skeleton): a replay keeps the partition's commit point before the message, is rebuilt
+    // from the fetched record instead of a copy of every message read, and is dropped when the
+    // partition goes to another member, which reads it again.
+    // (The cast: core's InputRuntimeConfig intersects BatchPolicy, whose `processors` are built
+    // processors, with the parsed ones the skeleton builds; the parsed config is the latter.)
+    const batching = config.batching as InputRuntimeConfig['batching']
+    return inputSkeleton({ batching }, context, {
+      async connect() {
+        await closing
+        const reader = new KafkaReader(settings, context)
+        await reader.connect()
+        return reader
+      },
+      read: (reader, signal) => reader.read(signal),
+      disconnect(reader) {
+        closing = reader.close()
+        return closing
+      },
+    })
   },
-  async create(config: KafkaInputConfig, context) {
-    // Nacks are replayed by the reader itself, per message: a reader waiting for new records
-    // must also wake up for a nack, which a wrapper around it could not see.
-    const reader = new KafkaReader(config, context.logger, context)
-    return withInputBatching(reader, config.batching, context)
-  },
-}
+})

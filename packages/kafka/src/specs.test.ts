@@ -1,8 +1,20 @@
-import { lintStreamConfig, silentLogger, standardEnvironment } from '@bento-ts/core'
+import {
+  BatchError,
+  defaultsOf,
+  FieldError,
+  lintStreamConfig,
+  loadStreamConfig,
+  Message,
+  type Output,
+  silentLogger,
+  standardEnvironment,
+  startStream,
+} from '@bento-ts/core'
+import type { Producer } from 'kafkajs'
 import { describe, expect, test } from 'vitest'
 import { register } from './index.ts'
-import { KafkaReader } from './input.ts'
-import { KafkaWriter } from './output.ts'
+import { kafkaInput, readerSettings } from './input.ts'
+import { KafkaWriter, kafkaOutput, ProducerConnection } from './output.ts'
 
 const env = register(standardEnvironment())
 
@@ -124,76 +136,136 @@ output:
   expect(problems.map((p) => p.message).join('\n')).toMatch(/nope/)
 })
 
+// A parsed config: the spec's defaults, the required fields and what a test sets.
 const inputConfig = (over: Record<string, unknown>) =>
   ({
+    ...defaultsOf(kafkaInput.spec.fields!),
     addresses: ['localhost:9092'],
     topics: ['t'],
     consumer_group: 'g',
-    client_id: 'bento',
-    rack_id: '',
-    start_from_oldest: true,
-    checkpoint_limit: 1024,
-    auto_replay_nacks: true,
-    commit_period: '1s',
-    transaction_isolation_level: 'read_uncommitted',
-    max_processing_period: '100ms',
-    group: { session_timeout: '10s', heartbeat_interval: '3s', rebalance_timeout: '60s' },
-    fetch_buffer_cap: 256,
-    multi_header: false,
-    debug: false,
-    batching: { count: 0, byte_size: 0, period: '', check: '' },
-    tls: { enabled: false },
-    sasl: { mechanism: 'none' },
     ...over,
   }) as never
 
 describe('config errors name the field', () => {
   test('input', () => {
-    expect(() => new KafkaReader(inputConfig({ consumer_group: '' }), silentLogger)).toThrow(
+    expect(() => readerSettings(inputConfig({ consumer_group: '' }))).toThrow(
       /consumer_group: a consumer group must be specified when consuming balanced topics/,
     )
-    expect(() => new KafkaReader(inputConfig({ topics: ['a', 'b:1'] }), silentLogger)).toThrow(
+    expect(() => readerSettings(inputConfig({ topics: ['a', 'b:1'] }))).toThrow(
       /topics: it is not currently possible to include balanced and explicit/,
     )
-    expect(() => new KafkaReader(inputConfig({ topics: [] }), silentLogger)).toThrow(/topics: must specify/)
-    expect(() => new KafkaReader(inputConfig({ checkpoint_limit: 0 }), silentLogger)).toThrow(
-      /checkpoint_limit/,
-    )
+    expect(() => readerSettings(inputConfig({ topics: [] }))).toThrow(/topics: must specify/)
+    expect(() => readerSettings(inputConfig({ checkpoint_limit: 0 }))).toThrow(/checkpoint_limit/)
+    expect(() => readerSettings(inputConfig({ checkpoint_limit: 0 }))).toThrow(FieldError)
     // explicit partitions need no group
-    expect(
-      () => new KafkaReader(inputConfig({ consumer_group: '', topics: ['a:0-3'] }), silentLogger),
-    ).not.toThrow()
+    expect(() => readerSettings(inputConfig({ consumer_group: '', topics: ['a:0-3'] }))).not.toThrow()
   })
 
   test('output', () => {
-    const base = {
-      addresses: ['localhost:9092'],
-      topic: 't',
-      client_id: 'bento',
-      rack_id: '',
-      key: '',
-      partitioner: 'fnv1a_hash',
-      partition: '',
-      compression: 'none',
-      metadata: { exclude_prefixes: [] },
-      max_in_flight: 64,
-      idempotent_write: false,
-      ack_replicas: false,
-      max_msg_bytes: 1_000_000,
-      timeout: '5s',
-      retry_as_batch: false,
-      max_retries: 0,
-      backoff: { initial_interval: '3s', max_interval: '10s', max_elapsed_time: '30s' },
-      tls: { enabled: false },
-      sasl: { mechanism: 'none' },
-    }
     const make = (over: Record<string, unknown>) =>
-      new KafkaWriter({ ...base, ...over } as never, silentLogger)
+      kafkaOutput.create({ ...outputBase, ...over }, { logger: silentLogger } as never) as Output
     expect(() => make({ partitioner: 'manual' })).toThrow(
       /partition: field required for 'manual' partitioner/,
     )
     expect(() => make({ partition: '1' })).toThrow(/partition: field can only be specified for 'manual'/)
-    expect(() => make({ topic: '${! json(' })).toThrow(/failed to parse topic expression/)
+    expect(() => make({ topic: '${! json(' })).toThrow(/^topic: failed to parse interpolation/)
+    expect(() => make({ sasl: { ...outputBase.sasl, mechanism: 'AWS_MSK_IAM' } })).toThrow(
+      /^sasl.mechanism: AWS_MSK_IAM is not supported yet/,
+    )
     expect(make({}).maxInFlight).toBe(64)
+  })
+
+  test('a stream that cannot start says where: the whole config path', async () => {
+    const yaml = (output: string) => `
+input: { generate: { count: 1, interval: "", mapping: 'root = 1' } }
+output: { kafka: { addresses: [ "localhost:9092" ], topic: t, ${output} } }
+`
+    const start = (output: string) =>
+      startStream(loadStreamConfig(yaml(output), env), env, { logger: silentLogger })
+    await expect(start('partitioner: manual')).rejects.toThrow(
+      "output.kafka.partition: field required for 'manual' partitioner",
+    )
+    await expect(start('tls: { enabled: true, root_cas_file: /nonexistent/ca.pem }')).rejects.toThrow(
+      /^output\.kafka\.tls\.root_cas_file: cannot read \/nonexistent\/ca\.pem/,
+    )
+  })
+})
+
+const outputBase = {
+  ...(defaultsOf(kafkaOutput.spec.fields!) as { sasl: Record<string, unknown> }),
+  addresses: ['localhost:9092'],
+  topic: 't',
+}
+
+describe('a write that fails for some of its messages', () => {
+  // A producer that refuses the topics in `refuse` (each refusal once, or always) and records what it was sent.
+  const harness = (over: Record<string, unknown>, refuse: Map<string, number>) => {
+    const sent: string[][] = []
+    const producer = {
+      send: async ({ topic, messages }: { topic: string; messages: { value: Buffer }[] }) => {
+        sent.push(messages.map((m) => `${topic}/${m.value.toString()}`))
+        const left = refuse.get(topic) ?? 0
+        if (left > 0) {
+          refuse.set(topic, left - 1)
+          throw new Error(`refused ${topic}`)
+        }
+        return []
+      },
+      disconnect: async () => {},
+    } as unknown as Producer
+    const config = {
+      ...outputBase,
+      topic: '${! meta("to") }',
+      backoff: { initial_interval: '1ms', max_interval: '1ms', max_elapsed_time: '0s' },
+      ...over,
+    }
+    const writer = new KafkaWriter(config as never, silentLogger)
+    const connection = new ProducerConnection(producer, undefined, { acks: 1, timeout: 1000, compression: 0 })
+    const batch = ['a', 'b', 'a', 'b'].map((to, i) => new Message(String(i), new Map([['to', to]])))
+    return { sent, write: () => writer.write(connection, batch, new AbortController().signal), batch }
+  }
+
+  test('only the failed messages are sent again', async () => {
+    const h = harness({ max_retries: 3 }, new Map([['b', 1]]))
+    await h.write()
+    expect(h.sent.sort()).toEqual(
+      [
+        ['a/0', 'a/2'],
+        ['b/1', 'b/3'],
+        ['b/1', 'b/3'],
+      ].sort(),
+    )
+  })
+
+  test('giving up, the BatchError names only the messages still failing', async () => {
+    const h = harness({ max_retries: 2 }, new Map([['b', 100]]))
+    const error = await h.write().catch((err: unknown) => err)
+    expect(error).toBeInstanceOf(BatchError)
+    const failures = (error as BatchError).failures
+    expect([...failures.keys()]).toEqual([h.batch[1], h.batch[3]])
+    expect([...failures.values()].map((e) => e.message)).toEqual(['refused b', 'refused b'])
+    // the first try and two retries, of b's messages only
+    expect(h.sent.filter((s) => s[0]!.startsWith('a/'))).toHaveLength(1)
+    expect(h.sent.filter((s) => s[0]!.startsWith('b/'))).toHaveLength(3)
+  })
+
+  test('when every message failed the error is the send error itself', async () => {
+    const h = harness(
+      { max_retries: 1 },
+      new Map([
+        ['a', 100],
+        ['b', 100],
+      ]),
+    )
+    const error = await h.write().catch((err: unknown) => err)
+    expect(error).not.toBeInstanceOf(BatchError)
+    expect((error as Error).message).toMatch(/^refused /)
+  })
+
+  test('retry_as_batch sends the whole batch again', async () => {
+    const h = harness({ max_retries: 3, retry_as_batch: true }, new Map([['b', 1]]))
+    await h.write()
+    expect(h.sent.filter((s) => s[0]!.startsWith('a/'))).toHaveLength(2)
+    expect(h.sent.filter((s) => s[0]!.startsWith('b/'))).toHaveLength(2)
   })
 })
