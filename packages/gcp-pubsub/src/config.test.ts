@@ -1,5 +1,5 @@
-import { createEnvironment, Message, parseComponentValue } from '@bento-ts/core'
-import { BatchView, interpolated, metadataExcludeFilter } from '@bento-ts/core/kit'
+import { createEnvironment, FieldError, Message, parseComponentValue } from '@bento-ts/core'
+import { BatchView, interpolation, metadataExcludeFilter } from '@bento-ts/core/kit'
 import { describe, expect, test } from 'vitest'
 import { register } from './index.ts'
 import { checkInputConfig, type InputConfig } from './input.ts'
@@ -38,8 +38,9 @@ describe('gcp_pubsub input config', () => {
       subscription: 's',
       create_subscription: { enabled: true },
     })
+    expect(() => checkInputConfig(c)).toThrow(FieldError)
     expect(() => checkInputConfig(c)).toThrow(
-      'gcp_pubsub input: field create_subscription.topic must be set when create_subscription.enabled is true',
+      'create_subscription.topic: must be set when create_subscription.enabled is true',
     )
   })
 
@@ -107,8 +108,8 @@ describe('gcp_pubsub output config', () => {
 })
 
 describe('prepare', () => {
-  const topic = interpolated('${! meta("dest") }', 'topic')
-  const key = interpolated('${! json("user") }', 'ordering_key')
+  const topic = interpolation('topic', '${! meta("dest") }')
+  const key = interpolation('ordering_key', '${! json("user") }')
   const filter = metadataExcludeFilter({ exclude_prefixes: ['kafka_'] })
 
   test('topic, ordering key and attributes per message', () => {
@@ -127,13 +128,13 @@ describe('prepare', () => {
   test('a failed interpolation names the field', () => {
     const m = new Message('not json', [['dest', 'x']])
     expect(() => prepare(m, new BatchView([m]), 0, topic, key, filter)).toThrow(
-      /gcp_pubsub output: failed to build ordering key/,
+      /^ordering_key interpolation error: /,
     )
   })
 
   test('an empty message without attributes is refused before it reaches Pub/Sub', () => {
     const m = new Message('')
-    const fixed = interpolated('t', 'topic')
+    const fixed = interpolation('topic', 't')
     expect(() => prepare(m, new BatchView([m]), 0, fixed, undefined, filter)).toThrow(
       /empty payload and no attributes/,
     )

@@ -6,10 +6,14 @@ import { gcpPubsubOutputPlugin } from './output.ts'
 
 export const packageName = '@bento-ts/gcp-pubsub'
 
-export const plugins = [gcpPubsubInputPlugin, gcpPubsubOutputPlugin]
+/** Every component of the package: what the registry and the catalog read. */
+export const components = [gcpPubsubInputPlugin, gcpPubsubOutputPlugin] as const
+
+/** The former name of `components`. */
+export const plugins = components
 
 export function register(env: Environment): Environment {
-  return addPlugins(env, plugins)
+  return addPlugins(env, components)
 }
 
 export { type Delivery, metaKeys, toMessage } from './delivery.ts'

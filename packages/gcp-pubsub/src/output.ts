@@ -2,114 +2,98 @@
 // metadata as attributes and an optional ordering key. The client library bundles publishes by
 // count_threshold / delay_threshold / byte_threshold; a write resolves once Pub/Sub has stored
 // every message of the batch.
-import { batchingField, field, type Message, type Output, type Plugin, parseDuration } from '@bento-ts/core'
+import {
+  BatchError,
+  type ConfigOf,
+  FieldError,
+  field,
+  type Message,
+  type Output,
+  parseDuration,
+} from '@bento-ts/core'
 import {
   abortable,
   BatchView,
-  type Interpolated,
-  interpolated,
+  batchingField,
+  defineOutput,
+  type FieldInterpolation,
+  interpolation,
   type MetadataFilter,
+  maxInFlightField,
   metadataExcludeField,
   metadataExcludeFilter,
   metadataStrings,
+  outputSkeleton,
 } from '@bento-ts/core/kit'
 import { type PublishOptions, PubSub, type Topic } from '@google-cloud/pubsub'
-import { type ClientFields, clientConfig, endpointField, errorText, tracingField } from './client.ts'
-import { type LimitBehavior, PublishGate } from './flow-control.ts'
+import { clientConfig, endpointField, errorText, tracingField } from './client.ts'
+import { PublishGate } from './flow-control.ts'
 
-export interface OutputConfig extends ClientFields {
-  topic: string
-  ordering_key?: string
-  max_in_flight: number
-  count_threshold: number
-  delay_threshold: string
-  byte_threshold: number
-  publish_timeout: string
-  metadata: { exclude_prefixes: string[] }
-  flow_control: {
-    max_outstanding_bytes: number
-    max_outstanding_messages: number
-    limit_exceeded_behavior: LimitBehavior
-  }
-}
-
-export const outputSpec: Plugin<'output'>['spec'] = {
-  name: 'gcp_pubsub',
-  kind: 'output',
-  status: 'stable',
-  categories: ['Services', 'GCP'],
-  summary: 'Sends messages to a GCP Cloud Pub/Sub topic. Message metadata is sent as attributes.',
-  description:
-    'The topic must exist. With `ordering_key` set, messages of one key are published in the order ' +
-    'they were written; keep `max_in_flight: 1` when that order must also hold across batches. ' +
-    'A message with an empty payload and no attributes is refused (Pub/Sub rejects it).',
-  fields: [
-    field.string('project', { description: 'The project ID of the topic to publish to.' }),
-    field.interpolated('topic', { description: 'The topic to publish to.' }),
-    endpointField,
-    field.interpolated('ordering_key', {
-      optional: true,
-      advanced: true,
-      description: 'The ordering key to use for publishing messages.',
-    }),
-    field.int('max_in_flight', {
-      default: 64,
-      description: 'The maximum number of messages to have in flight at a given time.',
-    }),
-    field.int('count_threshold', {
-      default: 100,
-      description: 'Publish a bundle of the client once it holds this many messages.',
-    }),
-    field.duration('delay_threshold', {
-      default: '10ms',
-      description: 'Publish a non-empty bundle of the client after this delay has passed.',
-    }),
-    field.int('byte_threshold', {
-      default: 1_000_000,
-      description: 'Publish a bundle of the client once its size in bytes reaches this value.',
-    }),
-    field.duration('publish_timeout', {
-      default: '1m0s',
-      advanced: true,
-      examples: ['10s', '5m', '60m'],
-      description: 'How long a publish may take, retries included, before it fails.',
-    }),
-    metadataExcludeField(
-      'Specify criteria for which metadata values are sent as attributes, all are sent by default.',
-    ),
-    tracingField('inject_tracing_map', 'A mapping that injects the tracing span into each message'),
-    field.object(
-      'flow_control',
-      [
-        field.int('max_outstanding_bytes', {
-          default: -1,
-          description: 'Bytes of messages handed to the client and not yet published (≤ 0: no limit).',
-        }),
-        field.int('max_outstanding_messages', {
-          default: 1000,
-          description: 'Messages handed to the client and not yet published (≤ 0: no limit).',
-        }),
-        field.string('limit_exceeded_behavior', {
-          default: 'block',
-          options: ['ignore', 'block', 'signal_error'],
-          description:
-            'What a publish past the limits does: `block` waits for room, `signal_error` fails it, ' +
-            '`ignore` disables the limits.',
-        }),
-      ],
-      {
-        default: {
-          max_outstanding_bytes: -1,
-          max_outstanding_messages: 1000,
-          limit_exceeded_behavior: 'block',
-        },
-        advanced: true,
-        description: 'Bounds what the client buffers for publishing.',
+const fields = [
+  field.string('project', { description: 'The project ID of the topic to publish to.' }),
+  field.interpolated('topic', { description: 'The topic to publish to.' }),
+  endpointField,
+  field.interpolated('ordering_key', {
+    optional: true,
+    advanced: true,
+    description: 'The ordering key to use for publishing messages.',
+  }),
+  maxInFlightField(64),
+  field.int('count_threshold', {
+    default: 100,
+    description: 'Publish a bundle of the client once it holds this many messages.',
+  }),
+  field.duration('delay_threshold', {
+    default: '10ms',
+    description: 'Publish a non-empty bundle of the client after this delay has passed.',
+  }),
+  field.int('byte_threshold', {
+    default: 1_000_000,
+    description: 'Publish a bundle of the client once its size in bytes reaches this value.',
+  }),
+  field.duration('publish_timeout', {
+    default: '1m0s',
+    advanced: true,
+    examples: ['10s', '5m', '60m'],
+    description: 'How long a publish may take, retries included, before it fails.',
+  }),
+  metadataExcludeField(
+    'Specify criteria for which metadata values are sent as attributes, all are sent by default.',
+  ),
+  tracingField('inject_tracing_map', 'A mapping that injects the tracing span into each message'),
+  field.object(
+    'flow_control',
+    [
+      field.int('max_outstanding_bytes', {
+        default: -1,
+        description: 'Bytes of messages handed to the client and not yet published (≤ 0: no limit).',
+      }),
+      field.int('max_outstanding_messages', {
+        default: 1000,
+        description: 'Messages handed to the client and not yet published (≤ 0: no limit).',
+      }),
+      field.string('limit_exceeded_behavior', {
+        default: 'block',
+        options: ['ignore', 'block', 'signal_error'],
+        description:
+          'What a publish past the limits does: `block` waits for room, `signal_error` fails it, ' +
+          '`ignore` disables the limits.',
+      }),
+    ],
+    {
+      default: {
+        max_outstanding_bytes: -1,
+        max_outstanding_messages: 1000,
+        limit_exceeded_behavior: 'block',
       },
-    ),
-    batchingField,
-  ],
-}
+      advanced: true,
+      description: 'Bounds what the client buffers for publishing.',
+    },
+  ),
+  batchingField,
+] as const
+
+export type OutputConfig = ConfigOf<typeof fields>
 
 /** The client's per-topic settings from the config (Go's defaults where a field is ≤ 0). */
 export function publishOptions(c: OutputConfig): PublishOptions {
@@ -147,24 +131,12 @@ export function prepare(
   message: Message,
   view: BatchView,
   index: number,
-  topic: Interpolated,
-  orderingKey: Interpolated | undefined,
+  topic: FieldInterpolation,
+  orderingKey: FieldInterpolation | undefined,
   filter: MetadataFilter,
 ): Prepared {
-  let name: string
-  try {
-    name = topic.text(view, index)
-  } catch (err) {
-    throw new Error(`gcp_pubsub output: failed to resolve topic name: ${errorText(err)}`)
-  }
-  let key = ''
-  if (orderingKey !== undefined) {
-    try {
-      key = orderingKey.text(view, index)
-    } catch (err) {
-      throw new Error(`gcp_pubsub output: failed to build ordering key: ${errorText(err)}`)
-    }
-  }
+  const name = topic.text(view, index)
+  const key = orderingKey === undefined ? '' : orderingKey.text(view, index)
   const bytes = message.bytes()
   const attributes = metadataStrings(message, filter)
   // Pub/Sub refuses the whole request such a message is bundled in, failing its neighbours too.
@@ -180,10 +152,17 @@ export function prepare(
   }
 }
 
+/** A client and the topics it has checked, ready to publish to (checks under way in `checking`). */
+interface Connection {
+  pubsub: PubSub
+  ready: Map<string, Topic>
+  checking: Map<string, Promise<Topic>>
+}
+
 export function gcpPubsubOutput(c: OutputConfig): Output {
-  if (c.project.trim() === '') throw new Error('gcp_pubsub output: field project must not be empty')
-  const topicName = interpolated(c.topic, 'topic')
-  const orderingKey = c.ordering_key === undefined ? undefined : interpolated(c.ordering_key, 'ordering_key')
+  if (c.project.trim() === '') throw new FieldError('project', 'must not be empty')
+  const topicName = interpolation('topic', c.topic)
+  const orderingKey = c.ordering_key === undefined ? undefined : interpolation('ordering_key', c.ordering_key)
   const filter = metadataExcludeFilter(c.metadata)
   const options = publishOptions(c)
   const gate = new PublishGate({
@@ -191,12 +170,8 @@ export function gcpPubsubOutput(c: OutputConfig): Output {
     maxBytes: c.flow_control.max_outstanding_bytes,
     behavior: c.flow_control.limit_exceeded_behavior,
   })
-  let client: PubSub | undefined
-  /** topics checked to exist, ready to publish to */
-  const ready = new Map<string, Topic>()
-  const checking = new Map<string, Promise<Topic>>()
 
-  const topicFor = (pubsub: PubSub, name: string): Promise<Topic> => {
+  const topicFor = ({ pubsub, ready, checking }: Connection, name: string): Promise<Topic> => {
     let found = checking.get(name)
     if (found === undefined) {
       found = (async () => {
@@ -246,7 +221,7 @@ export function gcpPubsubOutput(c: OutputConfig): Output {
 
   /** Publishes one message; the common case (known topic, room in the gate) starts synchronously. */
   const publishOne = (
-    pubsub: PubSub,
+    conn: Connection,
     message: Message,
     view: BatchView,
     i: number,
@@ -259,43 +234,48 @@ export function gcpPubsubOutput(c: OutputConfig): Output {
       return Promise.reject(err)
     }
     try {
-      const topic = ready.get(prepared.topic)
+      const topic = conn.ready.get(prepared.topic)
       if (topic !== undefined) return send(topic, prepared, signal)
     } catch (err) {
       return Promise.reject(err)
     }
-    return topicFor(pubsub, prepared.topic).then((topic) => send(topic, prepared, signal))
+    return topicFor(conn, prepared.topic).then((topic) => send(topic, prepared, signal))
   }
 
-  return {
-    maxInFlight: c.max_in_flight,
-    async connect() {
-      client ??= new PubSub(clientConfig(c))
-    },
-    async write(batch, signal) {
-      const pubsub = client
-      if (pubsub === undefined) throw new Error('gcp_pubsub output: not connected')
+  return outputSkeleton(c, {
+    connect: async () => ({ pubsub: new PubSub(clientConfig(c)), ready: new Map(), checking: new Map() }),
+    async write(conn, batch, signal) {
       const view = new BatchView(batch)
-      const publishes = batch.map((m, i) => publishOne(pubsub, m, view, i, signal))
+      const publishes = batch.map((m, i) => publishOne(conn, m, view, i, signal))
       const results = await abortable(Promise.allSettled(publishes), signal)
-      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
-      if (failed.length === 0) return
-      const first = failed[0]!.reason as Error
-      if (batch.length === 1) throw first
-      throw new Error(`${failed.length} of ${batch.length} messages failed; first: ${first.message}`)
+      const failures: [number, Error][] = []
+      results.forEach((r, i) => {
+        if (r.status === 'rejected') failures.push([i, r.reason as Error])
+      })
+      if (failures.length === 0) return
+      if (batch.length === 1) throw failures[0]![1]
+      // Pub/Sub stored the others: only the failed ones are retried.
+      throw new BatchError(batch, failures)
     },
-    async close() {
-      const topics = [...ready.values()]
-      ready.clear()
-      checking.clear()
+    async disconnect(conn) {
+      const topics = [...conn.ready.values()]
+      conn.ready.clear()
+      conn.checking.clear()
       await Promise.allSettled(topics.map((t) => t.flush()))
-      await client?.close()
-      client = undefined
+      await conn.pubsub.close()
     },
-  }
+  })
 }
 
-export const gcpPubsubOutputPlugin: Plugin<'output'> = {
-  spec: outputSpec,
-  create: (config: OutputConfig) => gcpPubsubOutput(config),
-}
+export const gcpPubsubOutputPlugin = defineOutput({
+  name: 'gcp_pubsub',
+  status: 'stable',
+  categories: ['Services', 'GCP'],
+  summary: 'Sends messages to a GCP Cloud Pub/Sub topic. Message metadata is sent as attributes.',
+  description:
+    'The topic must exist. With `ordering_key` set, messages of one key are published in the order ' +
+    'they were written; keep `max_in_flight: 1` when that order must also hold across batches. ' +
+    'A message with an empty payload and no attributes is refused (Pub/Sub rejects it).',
+  fields,
+  create: (config) => gcpPubsubOutput(config),
+})

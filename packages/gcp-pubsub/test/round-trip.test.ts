@@ -1,5 +1,5 @@
 // Round trips through the gcp_pubsub input and output against the Pub/Sub emulator.
-import { Message, parseComponentValue } from '@bento-ts/core'
+import { BatchError, Message, parseComponentValue } from '@bento-ts/core'
 import { eventually } from '@bento-ts/test-services'
 import type { PubSub } from '@google-cloud/pubsub'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -81,6 +81,33 @@ output:
       )
     } finally {
       await output.close()
+    }
+  })
+
+  test('a message Pub/Sub would refuse fails alone: a BatchError naming it, the others are published', async () => {
+    const pair = await topicAndSubscription(admin, 'partial')
+    const { component, problems } = parseComponentValue(
+      'output',
+      { gcp_pubsub: { project, endpoint: host, topic: idOf(pair.topic) } },
+      environment(),
+      'output',
+    )
+    expect(problems).toEqual([])
+    const output = gcpPubsubOutput(component!.config as OutputConfig)
+    await output.connect(new AbortController().signal)
+    try {
+      // an empty payload without attributes is what Pub/Sub rejects
+      const batch = [new Message('first'), new Message(''), new Message('third')]
+      const err = await output.write(batch, new AbortController().signal).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(BatchError)
+      expect([...(err as BatchError).failures.keys()]).toEqual([batch[1]])
+      expect((err as BatchError).failures.get(batch[1]!)!.message).toMatch(/empty payload and no attributes/)
+      const got = await receive(admin, pair.subscription.name, 2)
+      expect(got.map((m) => m.data.toString()).sort()).toEqual(['first', 'third'])
+      expect(await drain(admin, pair.subscription.name, 500)).toEqual([])
+    } finally {
+      await output.close()
+      await pair.delete()
     }
   })
 

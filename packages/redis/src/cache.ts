@@ -1,24 +1,50 @@
 // `redis` cache: GET/SET/SET NX/DEL on keys with an optional prefix and TTL. A failed command is
 // retried with backoff (`retries`); a missing key or an existing one (`add`) is an answer, not a
-// failure. The client connects on first use and again after the link broke.
+// failure. The cache skeleton connects on first use and again after the link broke.
 
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type Cache, field, KeyExists, KeyNotFound, type Plugin, parseDuration } from '@bento-ts/core'
-import { exponentialBackoff } from '@bento-ts/core/kit'
-import {
-  asBuffer,
-  connectClient,
-  type RedisClient,
-  type RedisConfig,
-  redisClientFactory,
-  redisClientFields,
-} from './client.ts'
+import { type Cache, type ConfigOf, field, KeyExists, KeyNotFound, parseDuration } from '@bento-ts/core'
+import { cacheSkeleton, defineCache, exponentialBackoff } from '@bento-ts/core/kit'
+import { asBuffer, commandError, connectClient, redisClientFactory, redisClientFields } from './client.ts'
 
-export interface RedisCacheConfig extends RedisConfig {
-  prefix?: string
-  default_ttl?: string
-  retries: { initial_interval: string; max_interval: string; max_elapsed_time: string }
-}
+const fields = [
+  ...redisClientFields,
+  field.string('prefix', {
+    optional: true,
+    description:
+      'An optional string to prefix item keys with in order to prevent collisions with similar services.',
+  }),
+  field.duration('default_ttl', {
+    optional: true,
+    advanced: true,
+    description: 'An optional default TTL to set for items, calculated from the moment the item is cached.',
+  }),
+  field.object(
+    'retries',
+    [
+      field.duration('initial_interval', {
+        default: '500ms',
+        description: 'The initial period to wait between retry attempts.',
+      }),
+      field.duration('max_interval', {
+        default: '1s',
+        description: 'The maximum period to wait between retry attempts.',
+      }),
+      field.duration('max_elapsed_time', {
+        default: '5s',
+        description:
+          'The maximum period to wait before retry attempts are abandoned. If zero then no limit is used.',
+      }),
+    ],
+    {
+      default: { initial_interval: '500ms', max_interval: '1s', max_elapsed_time: '5s' },
+      advanced: true,
+      description: 'Determine time intervals and cut offs for retry attempts.',
+    },
+  ),
+] as const
+
+export type RedisCacheConfig = ConfigOf<typeof fields>
 
 const ms = (text: string): number => (text === '' ? 0 : parseDuration(text))
 
@@ -32,34 +58,58 @@ export function redisCache(c: RedisCacheConfig, label = 'redis'): Cache {
     maxElapsedMs: ms(c.retries.max_elapsed_time),
     maxRetries: 0,
   }
-  let client: Promise<RedisClient> | undefined
   let closed = false
 
-  const connected = (): Promise<RedisClient> => {
-    if (closed) return Promise.reject(new Error('redis cache: closed'))
-    client ??= (async () => {
-      const r = makeClient({ name: `${label}-cache` })
-      try {
-        await connectClient(r)
-      } catch (err) {
-        client = undefined
-        throw err
-      }
-      r.once('close', () => {
-        if (client !== undefined) client = undefined
-      })
-      return r
-    })()
-    return client
+  /** A command's failure: a broken link is NotConnected, so the skeleton connects again. */
+  const command = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run()
+    } catch (err) {
+      throw commandError(err, what)
+    }
+  }
+  const ttlArgs = (ttlMs: number | undefined): (string | number)[] => {
+    const t = ttlMs ?? defaultTtlMs
+    return t > 0 ? ['PX', Math.max(1, Math.round(t))] : []
   }
 
-  /** Runs the command, retrying failures with the configured backoff until it gives up. */
-  const attempt = async <T>(what: string, command: (r: RedisClient) => Promise<T>): Promise<T> => {
+  const cache = cacheSkeleton({
+    async connect() {
+      const client = makeClient({ name: `${label}-cache` })
+      await connectClient(client)
+      return client
+    },
+    async get(r, key) {
+      const value = await command('get', () => r.getBuffer(prefix + key))
+      if (value === null) throw new KeyNotFound(key)
+      return value
+    },
+    async set(r, key, value, ttlMs) {
+      await command('set', () => r.call('SET', prefix + key, asBuffer(value), ...ttlArgs(ttlMs)))
+    },
+    async add(r, key, value, ttlMs) {
+      const reply = await command('add', () =>
+        r.call('SET', prefix + key, asBuffer(value), 'NX', ...ttlArgs(ttlMs)),
+      )
+      if (reply === null) throw new KeyExists(key)
+    },
+    async delete(r, key) {
+      await command('delete', () => r.del(prefix + key))
+    },
+    async disconnect(r) {
+      r.disconnect()
+    },
+  })
+
+  /** Runs the operation, retrying failures with the configured backoff until it gives up. */
+  const attempt = async <T>(what: string, op: () => Promise<T>): Promise<T> => {
     const next = exponentialBackoff(backoff)
     for (;;) {
+      if (closed) throw new Error(`redis cache ${what}: closed`)
       try {
-        return await command(await connected())
+        return await op()
       } catch (err) {
+        if (err instanceof KeyNotFound || err instanceof KeyExists) throw err
         const wait = next()
         if (wait === undefined || closed) throw new Error(`redis cache ${what}: ${(err as Error).message}`)
         await sleep(wait)
@@ -67,82 +117,23 @@ export function redisCache(c: RedisCacheConfig, label = 'redis'): Cache {
     }
   }
 
-  const ttlArgs = (ttlMs: number | undefined): (string | number)[] => {
-    const t = ttlMs ?? defaultTtlMs
-    return t > 0 ? ['PX', Math.max(1, Math.round(t))] : []
-  }
-
   return {
-    async get(key) {
-      const value = await attempt('get', (r) => r.getBuffer(prefix + key))
-      if (value === null) throw new KeyNotFound(key)
-      return value
-    },
-    async set(key, value, ttlMs) {
-      await attempt('set', (r) => r.call('SET', prefix + key, asBuffer(value), ...ttlArgs(ttlMs)))
-    },
-    async add(key, value, ttlMs) {
-      const reply = await attempt('add', (r) =>
-        r.call('SET', prefix + key, asBuffer(value), 'NX', ...ttlArgs(ttlMs)),
-      )
-      if (reply === null) throw new KeyExists(key)
-    },
-    async delete(key) {
-      await attempt('delete', (r) => r.del(prefix + key))
-    },
+    get: (key) => attempt('get', () => cache.get(key)),
+    set: (key, value, ttlMs) => attempt('set', () => cache.set(key, value, ttlMs)),
+    add: (key, value, ttlMs) => attempt('add', () => cache.add(key, value, ttlMs)),
+    delete: (key) => attempt('delete', () => cache.delete(key)),
     async close() {
       closed = true
-      const r = client
-      client = undefined
-      if (r !== undefined) (await r.catch(() => undefined))?.disconnect()
+      await cache.close?.()
     },
   }
 }
 
-export const redisCachePlugin: Plugin<'cache'> = {
-  spec: {
-    name: 'redis',
-    kind: 'cache',
-    status: 'stable',
-    summary:
-      'Use a Redis instance as a cache. The expiration can be set to zero or an empty string in order to set no expiration.',
-    fields: [
-      ...redisClientFields,
-      field.string('prefix', {
-        optional: true,
-        description:
-          'An optional string to prefix item keys with in order to prevent collisions with similar services.',
-      }),
-      field.duration('default_ttl', {
-        optional: true,
-        advanced: true,
-        description:
-          'An optional default TTL to set for items, calculated from the moment the item is cached.',
-      }),
-      field.object(
-        'retries',
-        [
-          field.duration('initial_interval', {
-            default: '500ms',
-            description: 'The initial period to wait between retry attempts.',
-          }),
-          field.duration('max_interval', {
-            default: '1s',
-            description: 'The maximum period to wait between retry attempts.',
-          }),
-          field.duration('max_elapsed_time', {
-            default: '5s',
-            description:
-              'The maximum period to wait before retry attempts are abandoned. If zero then no limit is used.',
-          }),
-        ],
-        {
-          default: { initial_interval: '500ms', max_interval: '1s', max_elapsed_time: '5s' },
-          advanced: true,
-          description: 'Determine time intervals and cut offs for retry attempts.',
-        },
-      ),
-    ],
-  },
-  create: (c: RedisCacheConfig, context) => redisCache(c, context.label),
-}
+export const redisCachePlugin = defineCache({
+  name: 'redis',
+  status: 'stable',
+  summary:
+    'Use a Redis instance as a cache. The expiration can be set to zero or an empty string in order to set no expiration.',
+  fields,
+  create: (config, context) => redisCache(config, context.label),
+})

@@ -3,20 +3,13 @@
 // fails the command at once, the component turns that into NotConnected, and the runtime decides
 // when to connect again (with its backoff), as Bento does. Replies use RESP2, whose shapes are
 // the same for every command whatever the server version.
-import { type FieldSpec, field, type Message, NotConnected } from '@bento-ts/core'
-import { type TlsConfig, tlsField, tlsOptions } from '@bento-ts/core/kit'
+import { type ConfigOf, FieldError, field, type Message, NotConnected } from '@bento-ts/core'
+import { tlsField, tlsOptions } from '@bento-ts/core/kit'
 import { Cluster, Redis, type RedisOptions, ReplyError } from 'ioredis'
-
-export interface RedisConfig {
-  url: string
-  kind: 'simple' | 'cluster' | 'failover'
-  master: string
-  tls: TlsConfig
-}
 
 export type RedisClient = Redis | Cluster
 
-export const redisClientFields: FieldSpec[] = [
+export const redisClientFields = [
   field.string('url', {
     description:
       'The URL of the target Redis server. Database is optional and is supplied as the URL path. Several comma separated URLs name the nodes of a cluster or the sentinels of a failover setup.',
@@ -42,7 +35,9 @@ export const redisClientFields: FieldSpec[] = [
     description: 'Name of the redis master when `kind` is `failover`',
   }),
   tlsField,
-]
+] as const
+
+export type RedisConfig = ConfigOf<typeof redisClientFields>
 
 export interface RedisAddress {
   host: string
@@ -71,11 +66,14 @@ export function parseRedisUrl(text: string): ParsedRedisUrl {
       // `redis://:6379` (no host) is fine for Go's URL parser, not for WHATWG's.
       url = new URL(raw.replace(/^(\w+):\/\/:(\d+)(?=\/|$)/, '$1://localhost:$2'))
     } catch {
-      throw new Error(`url: "${raw}" is not a URL (expected redis://host:port/db)`)
+      throw new FieldError('url', `"${raw}" is not a URL (expected redis://host:port/db)`)
     }
     const scheme = url.protocol.replace(/:$/, '')
     if (scheme !== 'redis' && scheme !== 'rediss' && scheme !== 'tcp')
-      throw new Error(`url: unsupported scheme "${scheme}" in "${raw}" (expected redis, rediss or tcp)`)
+      throw new FieldError(
+        'url',
+        `unsupported scheme "${scheme}" in "${raw}" (expected redis, rediss or tcp)`,
+      )
     if (scheme === 'rediss') out.tls = true
     const host = url.hostname === '' ? 'localhost' : url.hostname.replace(/^\[(.*)\]$/, '$1')
     const port = url.port === '' ? 6379 : Number(url.port)
@@ -83,11 +81,11 @@ export function parseRedisUrl(text: string): ParsedRedisUrl {
     out.username = decodeURIComponent(url.username)
     out.password = decodeURIComponent(url.password)
     const path = url.pathname.split('/').filter((s) => s !== '')
-    if (path.length > 1) throw new Error(`url: invalid path "${url.pathname}" in "${raw}"`)
+    if (path.length > 1) throw new FieldError('url', `invalid path "${url.pathname}" in "${raw}"`)
     if (path.length === 1) {
       const db = Number(path[0])
       if (!Number.isInteger(db) || db < 0)
-        throw new Error(`url: invalid database number "${path[0]}" in "${raw}"`)
+        throw new FieldError('url', `invalid database number "${path[0]}" in "${raw}"`)
       out.db = db
     } else out.db = 0
   }
@@ -107,7 +105,7 @@ export function redisClientFactory(c: RedisConfig): (o?: ClientOptions) => Redis
   const parsed = parseRedisUrl(c.url)
   const tls = tlsOptions(c.tls) ?? (parsed.tls ? {} : undefined)
   if (c.kind === 'failover' && c.master === '')
-    throw new Error('master: the name of the master is required when kind is failover')
+    throw new FieldError('master', 'the name of the master is required when kind is failover')
   const common: RedisOptions = {
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -192,24 +190,4 @@ export const asBuffer = (bytes: Uint8Array): Buffer =>
 export function payloadOf(message: Message): string | Buffer {
   const content = message.content()
   return typeof content === 'string' ? content : asBuffer(content)
-}
-
-/** Results of a pipeline; throws the first failure the way `commandError` words it. */
-export async function execPipeline(
-  pipeline: ReturnType<RedisClient['pipeline']>,
-  what: string,
-): Promise<unknown[]> {
-  let results: [Error | null, unknown][] | null
-  try {
-    results = await pipeline.exec()
-  } catch (err) {
-    throw commandError(err, what)
-  }
-  if (results === null) throw new NotConnected(`${what}: the pipeline was discarded`)
-  const out: unknown[] = []
-  for (const [err, value] of results) {
-    if (err !== null) throw commandError(err, what)
-    out.push(value)
-  }
-  return out
 }

@@ -1,5 +1,5 @@
 import { Message } from '@bento-ts/core'
-import { BatchView, interpolated } from '@bento-ts/core/kit'
+import { BatchView, interpolation } from '@bento-ts/core/kit'
 import { describe, expect, test } from 'vitest'
 import { hashFields, hashValue } from './hash-output.ts'
 
@@ -25,7 +25,7 @@ describe('hashFields', () => {
     const fields = hashFields(message, 0, view, {
       walkMetadata: true,
       walkJson: true,
-      fields: [['b', interpolated('${! this.b + 1 }', 'fields.b')]],
+      fields: [['b', interpolation('fields.b', '${! this.b + 1 }')]],
     })
     expect(Object.fromEntries(fields)).toEqual({ a: 'json', m: 'only meta', b: '3' })
   })

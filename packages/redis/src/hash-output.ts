@@ -2,18 +2,17 @@
 // (`walk_metadata`), then the members of its JSON object (`walk_json_object`), then the explicit
 // `fields`; a later source overwrites an earlier one's field of the same name.
 import { encodeJSON, typeOf, type Value, type VObject } from '@bento-ts/bloblang'
-import { field, type Message, type Plugin } from '@bento-ts/core'
-import { type BatchView, type Interpolated, interpolated } from '@bento-ts/core/kit'
-import { type RedisConfig, redisClientFields } from './client.ts'
-import { type Command, redisOutput } from './output.ts'
-
-export interface HashOutputConfig extends RedisConfig {
-  key: string
-  walk_metadata: boolean
-  walk_json_object: boolean
-  fields: Record<string, string>
-  max_in_flight: number
-}
+import { FieldError, field, type Message } from '@bento-ts/core'
+import {
+  type BatchView,
+  defineOutput,
+  type FieldInterpolation,
+  interpolation,
+  interpolationMap,
+  maxInFlightField,
+} from '@bento-ts/core/kit'
+import { redisClientFields } from './client.ts'
+import { type Command, perMessage, redisOutput } from './output.ts'
 
 /**
  * A JSON member as a hash field: strings as they are, booleans as 1/0 and null as "" (what
@@ -30,7 +29,7 @@ export function hashFields(
   message: Message,
   index: number,
   view: BatchView,
-  o: { walkMetadata: boolean; walkJson: boolean; fields: [string, Interpolated][] },
+  o: { walkMetadata: boolean; walkJson: boolean; fields: [string, FieldInterpolation][] },
 ): Map<string, string> {
   const out = new Map<string, string>()
   if (o.walkMetadata) for (const key of message.metadata.keys()) out.set(key, message.metaString(key) ?? '')
@@ -45,71 +44,53 @@ export function hashFields(
       throw new Error(`failed to walk JSON object: expected JSON object, found ${typeOf(value)}`)
     for (const [key, member] of Object.entries(value as VObject)) out.set(key, hashValue(member))
   }
-  for (const [name, source] of o.fields) {
-    try {
-      out.set(name, source.text(view, index))
-    } catch (err) {
-      throw new Error(`field ${name} interpolation error: ${(err as Error).message}`)
-    }
-  }
+  for (const [name, source] of o.fields) out.set(name, source.text(view, index))
   return out
 }
 
-export const redisHashOutputPlugin: Plugin<'output'> = {
-  spec: {
-    name: 'redis_hash',
-    kind: 'output',
-    status: 'stable',
-    categories: ['Services'],
-    summary: 'Sets Redis hash objects using the HMSET command.',
-    description:
-      'The field `key` supports interpolation functions, allowing you to create a unique key for each message.\n\nThe field `fields` allows you to specify an explicit map of field names to interpolated values, also evaluated per message of a batch.\n\nIf the field `walk_metadata` is set to `true` then all metadata fields of messages are added to the list of hash fields to set.\n\nIf the field `walk_json_object` is set to `true` then each message is walked as a JSON object, extracting keys and the string representation of their value and adding them to the list of hash fields to set.\n\nThe order of hash field extraction is as follows:\n\n1. Metadata (if enabled)\n2. JSON object (if enabled)\n3. Explicit fields\n\nWhere latter stages will overwrite matching field names of a former stage.',
-    fields: [
-      ...redisClientFields,
-      field.interpolated('key', {
-        description:
-          'The key for each message, function interpolations should be used to create a unique key per message.',
-        examples: ['${! @.kafka_key }', '${! this.doc.id }', '${! count("msgs") }'],
-      }),
-      field.bool('walk_metadata', {
-        default: false,
-        description:
-          'Whether all metadata fields of messages should be walked and added to the list of hash fields to set.',
-      }),
-      field.bool('walk_json_object', {
-        default: false,
-        description:
-          'Whether to walk each message as a JSON object and add each key/value pair to the list of hash fields to set.',
-      }),
-      field.map('fields', 'string', {
-        default: {},
-        interpolated: true,
-        description: 'A map of key/value pairs to set as hash fields.',
-      }),
-      field.int('max_in_flight', {
-        default: 64,
-        description:
-          'The maximum number of messages to have in flight at a given time. Increase this to improve throughput.',
-      }),
-    ],
-  },
-  create(c: HashOutputConfig, context) {
-    const key = interpolated(c.key, 'key')
-    const fields = Object.entries(c.fields).map(([name, source]): [string, Interpolated] => [
-      name,
-      interpolated(source, `fields.${name}`),
-    ])
-    if (!c.walk_metadata && !c.walk_json_object && fields.length === 0)
-      throw new Error('at least one mechanism for setting fields must be enabled')
-    const o = { walkMetadata: c.walk_metadata, walkJson: c.walk_json_object, fields }
-    return redisOutput('redis_hash', c, context, (batch, view) =>
-      batch.map((message, i): Command => {
-        let name: string
-        try {
-          name = key.text(view, i)
-        } catch (err) {
-          throw new Error(`key interpolation error: ${(err as Error).message}`)
-        }
+export const redisHashOutputPlugin = defineOutput({
+  name: 'redis_hash',
+  status: 'stable',
+  categories: ['Services'],
+  summary: 'Sets Redis hash objects using the HMSET command.',
+  description:
+    'The field `key` supports interpolation functions, allowing you to create a unique key for each message.\n\nThe field `fields` allows you to specify an explicit map of field names to interpolated values, also evaluated per message of a batch.\n\nIf the field `walk_metadata` is set to `true` then all metadata fields of messages are added to the list of hash fields to set.\n\nIf the field `walk_json_object` is set to `true` then each message is walked as a JSON object, extracting keys and the string representation of their value and adding them to the list of hash fields to set.\n\nThe order of hash field extraction is as follows:\n\n1. Metadata (if enabled)\n2. JSON object (if enabled)\n3. Explicit fields\n\nWhere latter stages will overwrite matching field names of a former stage.',
+  fields: [
+    ...redisClientFields,
+    field.interpolated('key', {
+      description:
+        'The key for each message, function interpolations should be used to create a unique key per message.',
+      examples: ['${! @.kafka_key }', '${! this.doc.id }', '${! count("msgs") }'],
+    }),
+    field.bool('walk_metadata', {
+      default: false,
+      description:
+        'Whether all metadata fields of messages should be walked and added to the list of hash fields to set.',
+    }),
+    field.bool('walk_json_object', {
+      default: false,
+      description:
+        'Whether to walk each message as a JSON object and add each key/value pair to the list of hash fields to set.',
+    }),
+    field.map('fields', 'string', {
+      default: {},
+      interpolated: true,
+      description: 'A map of key/value pairs to set as hash fields.',
+    }),
+    maxInFlightField(),
+  ],
+  create(config, context) {
+    const key = interpolation('key', config.key)
+    const fields = interpolationMap('fields', config.fields)
+    if (!config.walk_metadata && !config.walk_json_object && fields.length === 0)
+      throw new FieldError('fields', 'at least one mechanism for setting fields must be enabled')
+    const o = { walkMetadata: config.walk_metadata, walkJson: config.walk_json_object, fields }
+    return redisOutput(
+      'redis_hash',
+      config,
+      context,
+      perMessage((message, i, view) => {
+        const name = key.text(view, i)
         const values = hashFields(message, i, view, o)
         if (values.size === 0) throw new Error(`redis_hash: message ${i} gives no field to set on ${name}`)
         const command: Command = ['HSET', name]
@@ -118,4 +99,4 @@ export const redisHashOutputPlugin: Plugin<'output'> = {
       }),
     )
   },
-}
+})

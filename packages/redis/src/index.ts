@@ -1,7 +1,7 @@
-// Redis components for bento-ts: each declares its config spec once (fields, defaults and
-// metadata as Bento names them); `register` adds them all to an environment, so a program
-// includes only the connector packages it installed.
-import { addPlugins, type Environment, type Plugin } from '@bento-ts/core'
+// Redis components for bento-ts: each is one declaration (its spec beside its factory, with
+// Bento's field names, defaults and metadata); `register` adds them all to an environment, so a
+// program includes only the connector packages it installed.
+import { addPlugins, type Environment } from '@bento-ts/core'
 import { redisCachePlugin } from './cache.ts'
 import { redisHashOutputPlugin } from './hash-output.ts'
 import { redisListInputPlugin } from './list-input.ts'
@@ -15,7 +15,8 @@ import { redisStreamsOutputPlugin } from './streams-output.ts'
 
 export const packageName = '@bento-ts/redis'
 
-export const redisPlugins: readonly Plugin[] = [
+/** Every component of the package: what the registry and the catalog read. */
+export const components = [
   redisStreamsInputPlugin,
   redisListInputPlugin,
   redisPubSubInputPlugin,
@@ -26,11 +27,14 @@ export const redisPlugins: readonly Plugin[] = [
   redisHashOutputPlugin,
   redisCachePlugin,
   redisRateLimitPlugin,
-]
+] as const
+
+/** The former name of `components`. */
+export const redisPlugins = components
 
 /** Adds every Redis input, output, cache and rate limit to the environment. */
 export function register(env: Environment): Environment {
-  return addPlugins(env, redisPlugins)
+  return addPlugins(env, components)
 }
 
 export { type RedisCacheConfig, redisCache, redisCachePlugin } from './cache.ts'

@@ -4,32 +4,67 @@
 // connects, so they are delivered again. Bento pops destructively (BLPOP/BRPOP) and can lose what
 // was in flight when it died; the config is the same.
 import {
-  autoReplayNacks,
   type ComponentContext,
+  type ConfigOf,
+  FieldError,
   field,
   type Input,
   Message,
   NotConnected,
-  type Plugin,
   parseDuration,
 } from '@bento-ts/core'
-import { abortable, Slots } from '@bento-ts/core/kit'
+import {
+  abortable,
+  autoReplayNacksField,
+  defineInput,
+  inputSkeleton,
+  maxInFlightField,
+  Slots,
+} from '@bento-ts/core/kit'
 import {
   commandError,
   connectClient,
   type RedisClient,
-  type RedisConfig,
   redisClientFactory,
   redisClientFields,
 } from './client.ts'
 
-export interface ListInputConfig extends RedisConfig {
-  key: string
-  auto_replay_nacks: boolean
-  max_in_flight: number
-  timeout: string
-  command: 'blpop' | 'brpop'
-  processing_key: string
+const fields = [
+  ...redisClientFields,
+  field.string('key', { description: 'The key of a list to read from.' }),
+  autoReplayNacksField(),
+  {
+    ...maxInFlightField(0),
+    // Bento's input-side wording: here it bounds messages read and not yet acknowledged.
+    description:
+      'Optionally sets a limit on the number of messages that can be flowing through a Bento stream pending acknowledgment from the input at any given time. Once a message has been either acknowledged or rejected (nacked) it is no longer considered pending. If the input produces logical batches then each batch is considered a single count against the maximum. **WARNING**: Batching policies at the output level will stall if this field limits the number of messages below the batching threshold. Zero (default) or lower implies no limit.',
+  } as ReturnType<typeof maxInFlightField>,
+  field.duration('timeout', {
+    default: '5s',
+    advanced: true,
+    description: 'The length of time to poll for new messages before reattempting.',
+  }),
+  field.string('command', {
+    default: 'blpop',
+    options: ['blpop', 'brpop'],
+    advanced: true,
+    description: 'The command used to pop elements from the Redis list',
+  }),
+  field.string('processing_key', {
+    default: '',
+    advanced: true,
+    description:
+      'The list items wait in until their message is delivered; empty: `<key>:processing`. Give each consumer of the same list its own. Not a Bento field.',
+  }),
+] as const
+
+export type ListInputConfig = ConfigOf<typeof fields>
+
+interface Connection {
+  /** blocking moves */
+  reader: RedisClient
+  /** removals of delivered items, so they never wait behind a blocking read */
+  writer: RedisClient
 }
 
 /** Moves every item of the processing list back to the popping end of the list, oldest nearest. */
@@ -42,46 +77,42 @@ return moved`
 export const processingKeyOf = (c: { key: string; processing_key: string }): string =>
   c.processing_key !== '' ? c.processing_key : `${c.key}:processing`
 
-export function redisListInput(c: ListInputConfig, context: ComponentContext): Input {
-  if (c.key === '') throw new Error('key: the key of a list is required')
+export function redisListInput(c: ListInputConfig, context: ComponentContext): Promise<Input> {
+  if (c.key === '') throw new FieldError('key', 'the key of a list is required')
   const makeClient = redisClientFactory(c)
   const processing = processingKeyOf(c)
   const side = c.command === 'brpop' ? 'RIGHT' : 'LEFT'
   const timeoutSeconds = parseDuration(c.timeout) / 1000
   const slots = c.max_in_flight > 0 ? new Slots(c.max_in_flight) : undefined
-  let reader: RedisClient | undefined
-  let writer: RedisClient | undefined
+  /** the connection removals go over (acks may come after the one they were read over dropped) */
+  let live: Connection | undefined
   let recovered = false
   /** delivered items whose LREM failed: removed after the next connect */
   const removals: Buffer[] = []
 
-  const dropConnection = (): void => {
-    reader?.disconnect()
-    writer?.disconnect()
-    reader = undefined
-    writer = undefined
-  }
-
   const remove = async (value: Buffer): Promise<void> => {
-    const w = writer
-    if (w === undefined) {
+    const conn = live
+    if (conn === undefined) {
       removals.push(value)
       return
     }
     try {
-      await w.lrem(processing, 1, value)
+      await conn.writer.lrem(processing, 1, value)
     } catch (err) {
       removals.push(value)
       context.logger.error(
         `redis_list: failed to remove a delivered item from ${processing}: ${(err as Error).message}`,
       )
-      if (commandError(err, '') instanceof NotConnected && w === writer) dropConnection()
+      // The read over this link fails too then, and the skeleton connects again.
+      if (commandError(err, '') instanceof NotConnected && conn === live) {
+        conn.reader.disconnect()
+        conn.writer.disconnect()
+      }
     }
   }
 
-  return {
+  return inputSkeleton(c, context, {
     async connect(signal) {
-      if (reader !== undefined) return
       const r = makeClient({ name: `${context.label}-read` })
       const w = makeClient({ name: `${context.label}-ack` })
       try {
@@ -103,11 +134,11 @@ export function redisListInput(c: ListInputConfig, context: ComponentContext): I
         w.disconnect()
         throw commandError(err, 'redis_list: connect')
       }
-      reader = r
-      writer = w
+      live = { reader: r, writer: w }
+      return live
     },
 
-    async read(signal) {
+    async read(conn, signal) {
       const room = slots?.acquire(signal)
       if (room !== undefined && !(await room)) signal.throwIfAborted()
       let released = false
@@ -118,19 +149,15 @@ export function redisListInput(c: ListInputConfig, context: ComponentContext): I
       }
       try {
         for (;;) {
-          const r = reader
-          if (r === undefined) throw new NotConnected()
           let value: Buffer | null
           try {
             value = (await abortable(
-              r.callBuffer('BLMOVE', c.key, processing, side, 'RIGHT', timeoutSeconds),
+              conn.reader.callBuffer('BLMOVE', c.key, processing, side, 'RIGHT', timeoutSeconds),
               signal,
             )) as Buffer | null
           } catch (err) {
             if (signal.aborted) throw err
-            const e = commandError(err, 'redis_list: read')
-            if (e instanceof NotConnected && r === reader) dropConnection()
-            throw e
+            throw commandError(err, 'redis_list: read')
           }
           if (value === null) continue
           const item = value
@@ -148,52 +175,21 @@ export function redisListInput(c: ListInputConfig, context: ComponentContext): I
       }
     },
 
-    async close() {
-      dropConnection()
+    async disconnect(conn) {
+      if (live === conn) live = undefined
+      conn.reader.disconnect()
+      conn.writer.disconnect()
     },
-  }
+  })
 }
 
-export const redisListInputPlugin: Plugin<'input'> = {
-  spec: {
-    name: 'redis_list',
-    kind: 'input',
-    status: 'stable',
-    categories: ['Services'],
-    summary: 'Pops messages from the beginning of a Redis list using the BLPop command.',
-    description:
-      'Each item is moved atomically onto a processing list (BLMOVE, Redis 6.2+) and removed from it once its message was delivered, so an item is never lost when the process dies; on start, items an earlier run left in the processing list go back to the head of the list. `command: brpop` pops from the tail instead. Several consumers of one list need distinct `processing_key`s. With `kind: cluster` both keys must share a hash slot (`{jobs}` and `{jobs}:processing`).',
-    fields: [
-      ...redisClientFields,
-      field.string('key', { description: 'The key of a list to read from.' }),
-      field.bool('auto_replay_nacks', {
-        default: true,
-        description:
-          'Whether messages that are rejected (nacked) at the output level should be automatically replayed indefinitely, eventually resulting in back pressure if the cause of the rejections is persistent. If set to `false` these messages will instead be deleted. Disabling auto replays can greatly improve memory efficiency of high throughput streams as the original shape of the data can be discarded immediately upon consumption and mutation.',
-      }),
-      field.int('max_in_flight', {
-        default: 0,
-        description:
-          'Optionally sets a limit on the number of messages that can be flowing through a Bento stream pending acknowledgment from the input at any given time. Once a message has been either acknowledged or rejected (nacked) it is no longer considered pending. If the input produces logical batches then each batch is considered a single count against the maximum. **WARNING**: Batching policies at the output level will stall if this field limits the number of messages below the batching threshold. Zero (default) or lower implies no limit.',
-      }),
-      field.duration('timeout', {
-        default: '5s',
-        advanced: true,
-        description: 'The length of time to poll for new messages before reattempting.',
-      }),
-      field.string('command', {
-        default: 'blpop',
-        options: ['blpop', 'brpop'],
-        advanced: true,
-        description: 'The command used to pop elements from the Redis list',
-      }),
-      field.string('processing_key', {
-        default: '',
-        advanced: true,
-        description:
-          'The list items wait in until their message is delivered; empty: `<key>:processing`. Give each consumer of the same list its own. Not a Bento field.',
-      }),
-    ],
-  },
-  create: (c: ListInputConfig, context) => autoReplayNacks(redisListInput(c, context), c.auto_replay_nacks),
-}
+export const redisListInputPlugin = defineInput({
+  name: 'redis_list',
+  status: 'stable',
+  categories: ['Services'],
+  summary: 'Pops messages from the beginning of a Redis list using the BLPop command.',
+  description:
+    'Each item is moved atomically onto a processing list (BLMOVE, Redis 6.2+) and removed from it once its message was delivered, so an item is never lost when the process dies; on start, items an earlier run left in the processing list go back to the head of the list. `command: brpop` pops from the tail instead. Several consumers of one list need distinct `processing_key`s. With `kind: cluster` both keys must share a hash slot (`{jobs}` and `{jobs}:processing`).',
+  fields,
+  create: redisListInput,
+})

@@ -1,13 +1,14 @@
 // What the four Redis outputs share: one connection, the commands of a batch sent in one pipeline,
-// and the mapping of failures (a broken link: NotConnected, so the runtime reconnects and writes
-// the batch again; an error answer: the batch is nacked).
-import { type ComponentContext, type Message, NotConnected, type Output } from '@bento-ts/core'
-import { abortable, BatchView } from '@bento-ts/core/kit'
+// and the mapping of failures: a broken link is NotConnected (the skeleton drops the connection,
+// the runtime reconnects and writes the batch again); an error answer, or a message the commands
+// could not be made for, fails only the messages concerned (a BatchError: the rest were written
+// and are not sent again).
+import { BatchError, type ComponentContext, type Message, NotConnected, type Output } from '@bento-ts/core'
+import { abortable, BatchView, type OutputRuntimeConfig, outputSkeleton } from '@bento-ts/core/kit'
 import { Cluster } from 'ioredis'
 import {
   commandError,
   connectClient,
-  execPipeline,
   type RedisClient,
   type RedisConfig,
   redisClientFactory,
@@ -15,74 +16,110 @@ import {
 
 export type Command = [name: string, ...args: (string | Buffer | number)[]]
 
-/** The commands that write a batch (interpolations render through `view`); throws on a failed one. */
-export type CommandsOf = (batch: Message[], view: BatchView) => Command[]
+/** A command and the messages of the batch (their indexes) it writes. */
+export interface Write {
+  command: Command
+  messages: readonly number[]
+}
 
-async function run(client: RedisClient, commands: Command[], what: string): Promise<void> {
-  if (commands.length === 1) {
-    const [name, ...args] = commands[0]!
+/** What writes a batch: the commands, and the messages no command could be made for. */
+export interface Plan {
+  writes: Write[]
+  failures: [number, Error][]
+}
+
+/** The commands that write a batch (interpolations render through `view`). */
+export type CommandsOf = (batch: Message[], view: BatchView) => Plan
+
+/** One command per message, from a function that throws for a message it cannot write. */
+export const perMessage =
+  (commandOf: (message: Message, index: number, view: BatchView) => Command): CommandsOf =>
+  (batch, view) => {
+    const plan: Plan = { writes: [], failures: [] }
+    batch.forEach((message, i) => {
+      try {
+        plan.writes.push({ command: commandOf(message, i, view), messages: [i] })
+      } catch (err) {
+        plan.failures.push([i, err as Error])
+      }
+    })
+    return plan
+  }
+
+/**
+ * Each command's outcome: undefined when it succeeded, else its error answer. A broken link
+ * throws NotConnected (it wins over error answers: the batch is written again after reconnecting).
+ */
+async function run(client: RedisClient, commands: Command[], what: string): Promise<(Error | undefined)[]> {
+  let errors: (Error | undefined)[]
+  // A cluster pipeline must stay within one slot; one command each lets the client route them.
+  if (commands.length === 1 || client instanceof Cluster) {
+    const settled = await Promise.allSettled(commands.map(([name, ...args]) => client.call(name, ...args)))
+    errors = settled.map((s) => (s.status === 'rejected' ? commandError(s.reason, what) : undefined))
+  } else {
+    const pipeline = client.pipeline()
+    for (const [name, ...args] of commands) pipeline.call(name, ...args)
+    let results: [Error | null, unknown][] | null
     try {
-      await client.call(name, ...args)
+      results = await pipeline.exec()
     } catch (err) {
       throw commandError(err, what)
     }
-    return
+    if (results === null) throw new NotConnected(`${what}: the pipeline was discarded`)
+    errors = results.map(([err]) => (err === null ? undefined : commandError(err, what)))
   }
-  // A cluster pipeline must stay within one slot; one command each lets the client route them.
-  if (client instanceof Cluster) {
-    await Promise.all(
-      commands.map(([name, ...args]) =>
-        client.call(name, ...args).catch((err: unknown) => {
-          throw commandError(err, what)
-        }),
-      ),
-    )
-    return
+  const lost = errors.find((e) => e instanceof NotConnected)
+  if (lost !== undefined) throw lost
+  return errors
+}
+
+/**
+ * The batch's failures as the runtime reads them: nothing when every message was written, the
+ * error itself for a batch of one, else a BatchError naming only the failed messages.
+ */
+export function batchFailure(batch: Message[], failures: [number, Error][]): Error | undefined {
+  if (failures.length === 0) return undefined
+  if (batch.length === 1) return failures[0]![1]
+  return new BatchError(batch, failures)
+}
+
+/** Writes a batch over a connected client; throws what `batchFailure` makes of the failures. */
+export async function writeBatch(
+  client: RedisClient,
+  batch: Message[],
+  commandsOf: CommandsOf,
+  what: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const { writes, failures } = commandsOf(batch, new BatchView(batch))
+  if (writes.length > 0) {
+    const commands = writes.map((w) => w.command)
+    const errors = await abortable(run(client, commands, what), signal)
+    errors.forEach((error, k) => {
+      if (error !== undefined) for (const i of writes[k]!.messages) failures.push([i, error])
+    })
   }
-  const pipeline = client.pipeline()
-  for (const [name, ...args] of commands) pipeline.call(name, ...args)
-  await execPipeline(pipeline, what)
+  const failure = batchFailure(batch, failures)
+  if (failure !== undefined) throw failure
 }
 
 export function redisOutput(
   name: string,
-  c: RedisConfig & { max_in_flight: number },
+  config: RedisConfig & OutputRuntimeConfig,
   context: ComponentContext,
   commandsOf: CommandsOf,
 ): Output {
-  const makeClient = redisClientFactory(c)
-  let client: RedisClient | undefined
-
-  return {
-    maxInFlight: c.max_in_flight,
+  const makeClient = redisClientFactory(config)
+  return outputSkeleton(config, {
     async connect(signal) {
-      if (client !== undefined) return
-      const r = makeClient({ name: `${context.label}-write` })
-      await connectClient(r, signal)
-      client = r
+      const client = makeClient({ name: `${context.label}-write` })
+      await connectClient(client, signal)
+      return client
     },
-    async write(batch, signal) {
-      const r = client
-      if (r === undefined) throw new NotConnected()
-      const commands = commandsOf(batch, new BatchView(batch))
-      if (commands.length === 0) return
-      try {
-        await abortable(run(r, commands, name), signal)
-      } catch (err) {
-        if (signal.aborted) throw err
-        if (err instanceof NotConnected && client === r) {
-          client = undefined
-          r.disconnect()
-        }
-        throw err
-      }
+    write: (client, batch, signal) => writeBatch(client, batch, commandsOf, name, signal),
+    // QUIT lets replies under way arrive first; a dead link is just dropped.
+    disconnect: async (client) => {
+      await client.quit().catch(() => client.disconnect())
     },
-    async close() {
-      const r = client
-      client = undefined
-      if (r === undefined) return
-      // QUIT lets replies under way arrive first; a dead link is just dropped.
-      await r.quit().catch(() => r.disconnect())
-    },
-  }
+  })
 }

@@ -1,21 +1,27 @@
 // `redis` rate limit: a counter per `interval` shared by every process using the same key. The
 // first access of a window starts the counter and its expiry; once it passes `count` an access is
 // told how long until the window ends.
-import { field, type Plugin, parseDuration, type RateLimit } from '@bento-ts/core'
+import { type ConfigOf, FieldError, field, parseDuration, type RateLimit } from '@bento-ts/core'
+import { defineRateLimit } from '@bento-ts/core/kit'
 import {
   commandError,
   connectClient,
   type RedisClient,
-  type RedisConfig,
   redisClientFactory,
   redisClientFields,
 } from './client.ts'
 
-export interface RedisRateLimitConfig extends RedisConfig {
-  count: number
-  interval: string
-  key: string
-}
+const fields = [
+  ...redisClientFields,
+  field.int('count', {
+    default: 1000,
+    description: 'The maximum number of messages to allow for a given period of time.',
+  }),
+  field.duration('interval', { default: '1s', description: 'The time window to limit requests by.' }),
+  field.string('key', { description: 'The key to use for the rate limit.' }),
+] as const
+
+export type RedisRateLimitConfig = ConfigOf<typeof fields>
 
 /** KEYS[1] the counter; ARGV[1] the count allowed, ARGV[2] the window in ms. Returns ms to wait, 0 to go. */
 const accessScript = `local used = redis.call('INCR', KEYS[1])
@@ -38,10 +44,11 @@ type WithAccess = RedisClient & {
 }
 
 export function redisRateLimit(c: RedisRateLimitConfig, label = 'redis'): RateLimit {
-  if (c.count <= 0) throw new Error('count must be larger than zero')
-  if (c.key === '') throw new Error('key: a key is required')
+  // Bento's wording, kept whole after the path.
+  if (c.count <= 0) throw new FieldError('count', 'count must be larger than zero')
+  if (c.key === '') throw new FieldError('key', 'a key is required')
   const intervalMs = parseDuration(c.interval)
-  if (!(intervalMs > 0)) throw new Error(`interval: must be positive, got "${c.interval}"`)
+  if (!(intervalMs > 0)) throw new FieldError('interval', `must be positive, got "${c.interval}"`)
   const makeClient = redisClientFactory(c)
   let client: Promise<RedisClient> | undefined
 
@@ -80,22 +87,11 @@ export function redisRateLimit(c: RedisRateLimitConfig, label = 'redis'): RateLi
   }
 }
 
-export const redisRateLimitPlugin: Plugin<'rate_limit'> = {
-  spec: {
-    name: 'redis',
-    kind: 'rate_limit',
-    status: 'experimental',
-    summary:
-      'A rate limit implementation using Redis. It works by using a simple token bucket algorithm to limit the number of requests to a given count within a given time period. The rate limit is shared across all instances of Bento that use the same Redis instance, which must all have a consistent count and interval.',
-    fields: [
-      ...redisClientFields,
-      field.int('count', {
-        default: 1000,
-        description: 'The maximum number of messages to allow for a given period of time.',
-      }),
-      field.duration('interval', { default: '1s', description: 'The time window to limit requests by.' }),
-      field.string('key', { description: 'The key to use for the rate limit.' }),
-    ],
-  },
-  create: (c: RedisRateLimitConfig, context) => redisRateLimit(c, context.label),
-}
+export const redisRateLimitPlugin = defineRateLimit({
+  name: 'redis',
+  status: 'experimental',
+  summary:
+    'A rate limit implementation using Redis. It works by using a simple token bucket algorithm to limit the number of requests to a given count within a given time period. The rate limit is shared across all instances of Bento that use the same Redis instance, which must all have a consistent count and interval.',
+  fields,
+  create: (config, context) => redisRateLimit(config, context.label),
+})

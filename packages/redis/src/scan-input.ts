@@ -2,44 +2,59 @@
 // one message per string key, `{"key": …, "value": …}` as Bento does, then ends. A scan started
 // again after a lost connection starts over (SCAN cursors belong to one server's state).
 import {
-  autoReplayNacks,
   type ComponentContext,
+  type ConfigOf,
   EndOfInput,
+  FieldError,
   field,
   type Input,
   Message,
-  NotConnected,
-  type Plugin,
 } from '@bento-ts/core'
+import { autoReplayNacksField, defineInput, inputSkeleton } from '@bento-ts/core/kit'
 import { Cluster } from 'ioredis'
 import {
   commandError,
   connectClient,
   isReplyError,
   type RedisClient,
-  type RedisConfig,
   redisClientFactory,
   redisClientFields,
 } from './client.ts'
 
-export interface ScanInputConfig extends RedisConfig {
-  auto_replay_nacks: boolean
-  match: string
-  count: number
-}
+const fields = [
+  ...redisClientFields,
+  autoReplayNacksField(),
+  field.string('match', {
+    default: '',
+    examples: ['*', '1*', 'foo*', 'foo', '*4*'],
+    description:
+      'Iterates only elements matching the optional glob-style pattern. By default, it matches all elements.',
+  }),
+  field.int('count', {
+    default: 100,
+    advanced: true,
+    description:
+      'How many keys each SCAN call asks the server to look at (a hint); 0 leaves it to the server (10). Not a Bento field.',
+  }),
+] as const
+
+export type ScanInputConfig = ConfigOf<typeof fields>
 
 type Found = { key: string; value: string }
 
-export function redisScanInput(c: ScanInputConfig, context: ComponentContext): Input {
-  if (c.count < 0) throw new Error(`count: must not be negative, got ${c.count}`)
+/** A connection: the servers to scan (each master of a cluster) and each one's cursor. */
+interface Scan {
+  client: RedisClient
+  nodes: { node: RedisClient; cursor: string; done: boolean }[]
+}
+
+export function redisScanInput(c: ScanInputConfig, context: ComponentContext): Promise<Input> {
+  if (c.count < 0) throw new FieldError('count', `must not be negative, got ${c.count}`)
   const makeClient = redisClientFactory(c)
-  let client: RedisClient | undefined
-  /** the servers to scan (each master of a cluster) and each one's cursor; '0' after the end: done */
-  let scans: { node: RedisClient; cursor: string; done: boolean }[] = []
   const found: Found[] = []
 
   /** One SCAN page of the first server not finished, with the values of its string keys. */
-  const page = async (): Promise<boolean> => {
+  const page = async (scans: Scan['nodes']): Promise<boolean> => {
     const scan = scans.find((s) => !s.done)
     if (scan === undefined) return false
     const args: (string | number)[] = [scan.cursor]
@@ -63,80 +78,50 @@ export function redisScanInput(c: ScanInputConfig, context: ComponentContext): I
     return true
   }
 
-  return {
+  return inputSkeleton(c, context, {
     async connect(signal) {
-      if (client !== undefined) return
-      const r = makeClient({ name: `${context.label}-scan` })
-      await connectClient(r, signal)
-      client = r
-      scans = (r instanceof Cluster ? r.nodes('master') : [r]).map((node) => ({
+      const client = makeClient({ name: `${context.label}-scan` })
+      await connectClient(client, signal)
+      // A scan started again after a lost connection starts over: cursors are one server's state.
+      const nodes = (client instanceof Cluster ? client.nodes('master') : [client]).map((node) => ({
         node,
         cursor: '0',
         done: false,
       }))
+      return { client, nodes }
     },
 
-    async read() {
+    async read(scan) {
       for (;;) {
         const next = found.shift()
         if (next !== undefined) {
           const message = Message.fromStructured(next, [['redis_key', next.key]])
           return { batch: [message], ack: async () => {} }
         }
-        const r = client
-        if (r === undefined) throw new NotConnected()
         let more: boolean
         try {
-          more = await page()
+          more = await page(scan.nodes)
         } catch (err) {
-          const e = commandError(err, 'redis_scan: scan')
-          if (e instanceof NotConnected && client === r) {
-            client = undefined
-            r.disconnect()
-          }
-          throw e
+          throw commandError(err, 'redis_scan: scan')
         }
         if (!more) throw new EndOfInput()
       }
     },
 
-    async close() {
-      client?.disconnect()
-      client = undefined
+    async disconnect(scan) {
+      scan.client.disconnect()
     },
-  }
+  })
 }
 
-export const redisScanInputPlugin: Plugin<'input'> = {
-  spec: {
-    name: 'redis_scan',
-    kind: 'input',
-    status: 'stable',
-    categories: ['Services'],
-    summary:
-      'Scans the set of keys in the current selected database and gets their values, using the Scan and Get commands.',
-    description:
-      'Optionally, iterates only elements matching a blob-style pattern. For example:\n- `*foo*` iterates only keys which contain `foo` in it.\n- `foo*` iterates only keys starting with `foo`.\n\nThis input generates a message for each key value pair in the following format:\n\n```json\n{"key":"foo","value":"bar"}\n```\n\nThe key is also set as the metadata `redis_key`. Keys that do not hold a string are skipped. The input ends after the last key.',
-    fields: [
-      ...redisClientFields,
-      field.bool('auto_replay_nacks', {
-        default: true,
-        description:
-          'Whether messages that are rejected (nacked) at the output level should be automatically replayed indefinitely, eventually resulting in back pressure if the cause of the rejections is persistent. If set to `false` these messages will instead be deleted. Disabling auto replays can greatly improve memory efficiency of high throughput streams as the original shape of the data can be discarded immediately upon consumption and mutation.',
-      }),
-      field.string('match', {
-        default: '',
-        examples: ['*', '1*', 'foo*', 'foo', '*4*'],
-        description:
-          'Iterates only elements matching the optional glob-style pattern. By default, it matches all elements.',
-      }),
-      field.int('count', {
-        default: 100,
-        advanced: true,
-        description:
-          'How many keys each SCAN call asks the server to look at (a hint); 0 leaves it to the server (10). Not a Bento field.',
-      }),
-    ],
-  },
-  create: (c: ScanInputConfig, context) => autoReplayNacks(redisScanInput(c, context), c.auto_replay_nacks),
-}
+export const redisScanInputPlugin = defineInput({
+  name: 'redis_scan',
+  status: 'stable',
+  categories: ['Services'],
+  summary:
+    'Scans the set of keys in the current selected database and gets their values, using the Scan and Get commands.',
+  description:
+    'Optionally, iterates only elements matching a blob-style pattern. For example:\n- `*foo*` iterates only keys which contain `foo` in it.\n- `foo*` iterates only keys starting with `foo`.\n\nThis input generates a message for each key value pair in the following format:\n\n```json\n{"key":"foo","value":"bar"}\n```\n\nThe key is also set as the metadata `redis_key`. Keys that do not hold a string are skipped. The input ends after the last key.',
+  fields,
+  create: redisScanInput,
+})

@@ -5,39 +5,74 @@
 // `claim_min_idle` are taken over with XAUTOCLAIM. Nothing read is lost, at worst redelivered.
 import {
   type AckFn,
-  autoReplayNacks,
   type ComponentContext,
+  type ConfigOf,
+  FieldError,
   field,
   type Input,
   Message,
   NotConnected,
-  type Plugin,
   parseDuration,
 } from '@bento-ts/core'
-import { abortable } from '@bento-ts/core/kit'
+import { abortable, autoReplayNacksField, defineInput, inputSkeleton } from '@bento-ts/core/kit'
 import {
   commandError,
   connectClient,
   isReplyError,
   type RedisClient,
-  type RedisConfig,
   redisClientFactory,
   redisClientFields,
 } from './client.ts'
 
-export interface StreamsInputConfig extends RedisConfig {
-  body_key: string
-  streams: string[]
-  auto_replay_nacks: boolean
-  limit: number
-  client_id: string
-  consumer_group: string
-  create_streams: boolean
-  start_from_oldest: boolean
-  commit_period: string
-  timeout: string
-  claim_min_idle: string
-}
+const fields = [
+  ...redisClientFields,
+  field.string('body_key', {
+    default: 'body',
+    description:
+      'The field key to extract the raw message from. All other keys will be stored in the message as metadata.',
+  }),
+  field.array('streams', 'string', { description: 'A list of streams to consume from.' }),
+  autoReplayNacksField(),
+  field.int('limit', {
+    default: 10,
+    description: 'The maximum number of messages to consume from a single request.',
+  }),
+  field.string('client_id', { default: '', description: 'An identifier for the client connection.' }),
+  field.string('consumer_group', {
+    default: '',
+    description: 'An identifier for the consumer group of the stream.',
+  }),
+  field.bool('create_streams', {
+    default: true,
+    advanced: true,
+    description: 'Create subscribed streams if they do not exist (MKSTREAM option).',
+  }),
+  field.bool('start_from_oldest', {
+    default: true,
+    advanced: true,
+    description:
+      'If an offset is not found for a stream, determines whether to consume from the oldest available offset, otherwise messages are consumed from the latest offset.',
+  }),
+  field.duration('commit_period', {
+    default: '1s',
+    advanced: true,
+    description:
+      'The period of time between each commit of the current offset. Offsets are always committed during shutdown.',
+  }),
+  field.duration('timeout', {
+    default: '1s',
+    advanced: true,
+    description: 'The length of time to poll for new messages before reattempting.',
+  }),
+  field.string('claim_min_idle', {
+    default: '1m',
+    advanced: true,
+    description:
+      'Entries of the group left pending by another consumer (one that died) for at least this long are claimed with XAUTOCLAIM and delivered by this one. Make it longer than the slowest delivery, or a slow consumer loses its work to another and it is processed twice. An empty string turns claiming off (Bento never claims). Not a Bento field.',
+  }),
+] as const
+
+export type StreamsInputConfig = ConfigOf<typeof fields>
 
 interface Entry {
   stream: string
@@ -52,9 +87,20 @@ const ackBatchSize = 1024
 
 type RawEntry = [Buffer, Buffer[] | null]
 
-export function redisStreamsInput(c: StreamsInputConfig, context: ComponentContext): Input {
-  if (c.streams.length === 0) throw new Error('streams: at least one stream is required')
-  if (c.limit <= 0) throw new Error(`limit: must be greater than zero, got ${c.limit}`)
+interface Connection {
+  /** blocking reads and claims */
+  reader: RedisClient
+  /** XACKs, so they never wait behind a blocking read */
+  writer: RedisClient
+  /** sends the acks every commit_period */
+  timer: NodeJS.Timeout
+  /** the read under way, started early (once half the buffer is handed out) so the next entries are there when needed */
+  fetching?: Promise<void> | undefined
+}
+
+export function redisStreamsInput(c: StreamsInputConfig, context: ComponentContext): Promise<Input> {
+  if (c.streams.length === 0) throw new FieldError('streams', 'at least one stream is required')
+  if (c.limit <= 0) throw new FieldError('limit', `must be greater than zero, got ${c.limit}`)
   const makeClient = redisClientFactory(c)
   const logger = context.logger
   const group = c.consumer_group
@@ -64,10 +110,8 @@ export function redisStreamsInput(c: StreamsInputConfig, context: ComponentConte
   const claimIdleMs = c.claim_min_idle === '' ? 0 : parseDuration(c.claim_min_idle)
   const claimEveryMs = Math.max(100, claimIdleMs / 2)
 
-  /** blocking reads and claims */
-  let reader: RedisClient | undefined
-  /** XACKs, so they never wait behind a blocking read */
-  let writer: RedisClient | undefined
+  /** the connection acks go over (they may come after the one they were read over dropped) */
+  let live: Connection | undefined
   /** entries read and not handed out yet (and nacked ones, to hand out again) */
   const buffer: Entry[] = []
   /** per stream, where the next read of our own pending entries starts; absent: new entries ('>') */
@@ -81,12 +125,8 @@ export function redisStreamsInput(c: StreamsInputConfig, context: ComponentConte
   let ackCount = 0
   let sending: Promise<void> | undefined
   let sendAgain = false
-  let timer: NodeJS.Timeout | undefined
-  /** the read under way, started early (once half the buffer is handed out) so the next entries are there when needed */
-  let fetching: Promise<void> | undefined
   const claimCursors = new Map<string, string>()
   let nextClaimAt = 0
-  let closed = false
 
   const holds = (stream: string, id: string): boolean => held.get(stream)?.has(id) ?? false
   const hold = (stream: string, id: string): void => {
@@ -98,11 +138,10 @@ export function redisStreamsInput(c: StreamsInputConfig, context: ComponentConte
     set.add(id)
   }
 
-  const dropConnection = (): void => {
-    reader?.disconnect()
-    writer?.disconnect()
-    reader = undefined
-    writer = undefined
+  /** Closes a connection's link: the read over it fails with NotConnected and the skeleton drops it. */
+  const breakLink = (conn: Connection): void => {
+    conn.reader.disconnect()
+    conn.writer.disconnect()
   }
 
   const queueAck = (stream: string, id: string): void => {
@@ -118,8 +157,9 @@ export function redisStreamsInput(c: StreamsInputConfig, context: ComponentConte
 
   /** XACKs what was acked; ids that could not be sent wait for the next try (after a reconnect). */
   const sendAcks = async (): Promise<void> => {
-    const w = writer
-    if (w === undefined || ackCount === 0) return
+    const conn = live
+    if (conn === undefined || ackCount === 0) return
+    const w = conn.writer
     const sent = acks
     acks = new Map()
     ackCount = 0
@@ -145,7 +185,7 @@ export function redisStreamsInput(c: StreamsInputConfig, context: ComponentConte
       ackCount += ids.length
     }
     logger.error(`redis_streams: failed to ack entries: ${(failure as Error).message}`)
-    if (!isReplyError(failure) && w === writer) dropConnection()
+    if (!isReplyError(failure) && conn === live) breakLink(conn)
   }
 
   /** One XACK round at a time; a request while one runs makes it go once more. */
@@ -158,7 +198,7 @@ export function redisStreamsInput(c: StreamsInputConfig, context: ComponentConte
       do {
         sendAgain = false
         await sendAcks()
-      } while (sendAgain && writer !== undefined)
+      } while (sendAgain && live !== undefined)
     })().finally(() => {
       sending = undefined
     })
@@ -268,9 +308,9 @@ export function redisStreamsInput(c: StreamsInputConfig, context: ComponentConte
   }
 
   /** A read (claim or XREADGROUP) into the buffer; its failure is reported by the read that awaits it. */
-  const fetch = (r: RedisClient): Promise<void> => {
-    const running = fill(r).finally(() => {
-      if (fetching === running) fetching = undefined
+  const fetch = (conn: Connection): Promise<void> => {
+    const running = fill(conn.reader).finally(() => {
+      if (conn.fetching === running) conn.fetching = undefined
     })
     // A prefetch that fails while nobody awaits it is seen when the buffer runs dry.
     running.catch(() => {})
@@ -290,10 +330,10 @@ export function redisStreamsInput(c: StreamsInputConfig, context: ComponentConte
     }
   }
 
-  const input: Input = {
+  // With auto_replay_nacks off a nack still hands the entry out again (the ack above does it).
+  const { auto_replay_nacks, ...withoutReplays } = c
+  return inputSkeleton(auto_replay_nacks ? c : withoutReplays, context, {
     async connect(signal) {
-      if (reader !== undefined) return
-      if (closed) throw new Error('redis_streams: input is closed')
       const r = makeClient({ name: `${context.label}-read` })
       const w = makeClient({ name: `${context.label}-ack` })
       try {
@@ -319,116 +359,60 @@ export function redisStreamsInput(c: StreamsInputConfig, context: ComponentConte
         w.disconnect()
         throw err
       }
-      reader = r
-      writer = w
+      const conn: Connection = {
+        reader: r,
+        writer: w,
+        timer: setInterval(() => void flushAcks(), commitMs).unref(),
+      }
+      live = conn
       // After every (re)connect read our own pending entries first: a read whose answer was lost
       // with the link left entries there that nobody else will deliver.
       for (const stream of c.streams) backlog.set(stream, '0')
-      timer ??= setInterval(() => void flushAcks(), commitMs).unref()
       void flushAcks()
+      return conn
     },
 
-    async read(signal) {
+    async read(conn, signal) {
       for (;;) {
-        const r = reader
         const entry = buffer.shift()
         if (entry !== undefined) {
-          if (fetching === undefined && r !== undefined && buffer.length < c.limit / 2) fetching = fetch(r)
+          if (conn.fetching === undefined && buffer.length < c.limit / 2) conn.fetching = fetch(conn)
           return deliver(entry)
         }
-        if (r === undefined) throw new NotConnected()
-        fetching ??= fetch(r)
+        conn.fetching ??= fetch(conn)
         try {
-          await abortable(fetching, signal)
+          await abortable(conn.fetching, signal)
         } catch (err) {
           if (signal.aborted) throw err
           // The stream or its group vanished (deleted, or a server that lost its data): connect
           // again, which makes them anew.
-          const e = /^(NOGROUP|UNBLOCKED)/.test(String((err as Error).message))
+          throw /^(NOGROUP|UNBLOCKED)/.test(String((err as Error).message))
             ? new NotConnected(`redis_streams: read: ${(err as Error).message}`)
             : commandError(err, 'redis_streams: read')
-          if (e instanceof NotConnected && r === reader) dropConnection()
-          throw e
         }
       }
     },
 
-    async close() {
-      closed = true
-      if (timer !== undefined) clearInterval(timer)
-      timer = undefined
-      await flushAcks().catch(() => {})
-      dropConnection()
+    async disconnect(conn) {
+      clearInterval(conn.timer)
+      if (live === conn) {
+        // Acks are always sent at shutdown; over a link already gone they wait for the next one.
+        if (conn.writer.status === 'ready') await flushAcks().catch(() => {})
+        live = undefined
+      }
+      breakLink(conn)
     },
-  }
-  return input
+  })
 }
 
-export const redisStreamsInputPlugin: Plugin<'input'> = {
-  spec: {
-    name: 'redis_streams',
-    kind: 'input',
-    status: 'stable',
-    categories: ['Services'],
-    summary:
-      'Pulls messages from Redis (v5.0+) streams with the XREADGROUP command. The `client_id` should be unique for each consumer of a group.',
-    description:
-      'Redis stream entries are key/value pairs, as such it is necessary to specify the key that contains the body of the message. All other keys/value pairs are saved as metadata fields, and `redis_stream` holds the entry ID. An entry is acknowledged (XACK) only once its message was delivered; acknowledgements are sent every `commit_period` and at shutdown. On start the consumer reads its own pending entries again, and entries another consumer of the group left pending for `claim_min_idle` are claimed with XAUTOCLAIM (Redis 6.2+).',
-    fields: [
-      ...redisClientFields,
-      field.string('body_key', {
-        default: 'body',
-        description:
-          'The field key to extract the raw message from. All other keys will be stored in the message as metadata.',
-      }),
-      field.array('streams', 'string', { description: 'A list of streams to consume from.' }),
-      field.bool('auto_replay_nacks', {
-        default: true,
-        description:
-          'Whether messages that are rejected (nacked) at the output level should be automatically replayed indefinitely, eventually resulting in back pressure if the cause of the rejections is persistent. If set to `false` these messages will instead be deleted. Disabling auto replays can greatly improve memory efficiency of high throughput streams as the original shape of the data can be discarded immediately upon consumption and mutation.',
-      }),
-      field.int('limit', {
-        default: 10,
-        description: 'The maximum number of messages to consume from a single request.',
-      }),
-      field.string('client_id', { default: '', description: 'An identifier for the client connection.' }),
-      field.string('consumer_group', {
-        default: '',
-        description: 'An identifier for the consumer group of the stream.',
-      }),
-      field.bool('create_streams', {
-        default: true,
-        advanced: true,
-        description: 'Create subscribed streams if they do not exist (MKSTREAM option).',
-      }),
-      field.bool('start_from_oldest', {
-        default: true,
-        advanced: true,
-        description:
-          'If an offset is not found for a stream, determines whether to consume from the oldest available offset, otherwise messages are consumed from the latest offset.',
-      }),
-      field.duration('commit_period', {
-        default: '1s',
-        advanced: true,
-        description:
-          'The period of time between each commit of the current offset. Offsets are always committed during shutdown.',
-      }),
-      field.duration('timeout', {
-        default: '1s',
-        advanced: true,
-        description: 'The length of time to poll for new messages before reattempting.',
-      }),
-      field.string('claim_min_idle', {
-        default: '1m',
-        advanced: true,
-        description:
-          'Entries of the group left pending by another consumer (one that died) for at least this long are claimed with XAUTOCLAIM and delivered by this one. Make it longer than the slowest delivery, or a slow consumer loses its work to another and it is processed twice. An empty string turns claiming off (Bento never claims). Not a Bento field.',
-      }),
-    ],
-  },
-  create(c: StreamsInputConfig, context) {
-    const input = redisStreamsInput(c, context)
-    // With replays off a nack still hands the entry out again (the input's own ack does it).
-    return c.auto_replay_nacks ? autoReplayNacks(input) : input
-  },
-}
+export const redisStreamsInputPlugin = defineInput({
+  name: 'redis_streams',
+  status: 'stable',
+  categories: ['Services'],
+  summary:
+    'Pulls messages from Redis (v5.0+) streams with the XREADGROUP command. The `client_id` should be unique for each consumer of a group.',
+  description:
+    'Redis stream entries are key/value pairs, as such it is necessary to specify the key that contains the body of the message. All other keys/value pairs are saved as metadata fields, and `redis_stream` holds the entry ID. An entry is acknowledged (XACK) only once its message was delivered; acknowledgements are sent every `commit_period` and at shutdown. On start the consumer reads its own pending entries again, and entries another consumer of the group left pending for `claim_min_idle` are claimed with XAUTOCLAIM (Redis 6.2+).',
+  fields,
+  create: redisStreamsInput,
+})
