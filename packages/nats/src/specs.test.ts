@@ -5,13 +5,13 @@ import { Timestamp } from '@bento-ts/bloblang'
 import { defaultsOf, type FieldSpec, type Plugin } from '@bento-ts/core'
 import type { KvEntry } from 'nats'
 import { describe, expect, test } from 'vitest'
-import { plugins } from './index.ts'
+import { components } from './index.ts'
 import { checkJetStreamInput, consumerConfig, type JetStreamInputConfig } from './input-jetstream.ts'
 import { createdOf, entryMessage } from './input-kv.ts'
 import { nakPayload } from './input-nats.ts'
 
 const find = (kind: string, name: string): Plugin =>
-  plugins.find((p) => p.spec.kind === kind && p.spec.name === name)!
+  components.find((p) => p.spec.kind === kind && p.spec.name === name)!
 const names = (fields: readonly FieldSpec[] | undefined) => (fields ?? []).map((f) => f.name)
 
 describe('specs', () => {
@@ -128,7 +128,7 @@ const base: JetStreamInputConfig = {
 
 describe('nats_jetstream settings', () => {
   test('field combinations Bento rejects', () => {
-    expect(() => checkJetStreamInput(base)).toThrow('nats_jetstream: subject is empty')
+    expect(() => checkJetStreamInput(base)).toThrow('subject: subject is empty')
     expect(() => checkJetStreamInput({ ...base, bind: true })).toThrow(
       'stream or durable is required when bind is true',
     )
@@ -136,10 +136,10 @@ describe('nats_jetstream settings', () => {
       'durable is required when bind is true',
     )
     expect(() => checkJetStreamInput({ ...base, subject: 'a', ack_wait: 'soon' })).toThrow(
-      'nats_jetstream: ack_wait',
+      'ack_wait: failed to parse duration',
     )
     expect(() => checkJetStreamInput({ ...base, subject: 'a', deliver: 'first' as 'all' })).toThrow(
-      'nats_jetstream: deliver: "first" is not one of',
+      'deliver: "first" is not one of',
     )
     expect(() => checkJetStreamInput({ ...base, bind: true, stream: 'S', durable: 'd' })).not.toThrow()
   })
