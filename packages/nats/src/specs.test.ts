@@ -2,10 +2,18 @@
 // and consumer settings follow from them.
 
 import { Timestamp } from '@bento-ts/bloblang'
-import { defaultsOf, type FieldSpec, type Plugin } from '@bento-ts/core'
+import {
+  defaultsOf,
+  type FieldSpec,
+  loadStreamConfig,
+  type Plugin,
+  silentLogger,
+  standardEnvironment,
+  startStream,
+} from '@bento-ts/core'
 import type { KvEntry } from 'nats'
 import { describe, expect, test } from 'vitest'
-import { components } from './index.ts'
+import { components, register } from './index.ts'
 import { checkJetStreamInput, consumerConfig, type JetStreamInputConfig } from './input-jetstream.ts'
 import { createdOf, entryMessage } from './input-kv.ts'
 import { nakPayload } from './input-nats.ts'
@@ -206,5 +214,27 @@ describe('nats_kv entries', () => {
   test('without an ack subject the created time comes from the client (milliseconds)', () => {
     const t = createdOf(entry('PUT'))
     expect([t.sec, t.nsec]).toEqual([1_700_000_000, 123_000_000])
+  })
+})
+
+describe('config errors fail the stream at start, naming the config path', () => {
+  const start = async (yaml: string) => {
+    const env = standardEnvironment()
+    register(env)
+    return startStream(loadStreamConfig(yaml, env), env, { logger: silentLogger })
+  }
+
+  test('fields the components cannot use', async () => {
+    await expect(
+      start('input:\n  nats_jetstream:\n    urls: [ "nats://127.0.0.1:1" ]\noutput:\n  drop: {}'),
+    ).rejects.toThrow('input.nats_jetstream.subject: subject is empty')
+    await expect(
+      start('input:\n  nats:\n    urls: [ " , " ]\n    subject: a\noutput:\n  drop: {}'),
+    ).rejects.toThrow('input.nats.urls: at least one URL is required')
+    await expect(
+      start(
+        'input:\n  nats:\n    urls: [ "nats://127.0.0.1:1" ]\n    subject: a\n    prefetch_count: -1\noutput:\n  drop: {}',
+      ),
+    ).rejects.toThrow('input.nats.prefetch_count: must be greater than or equal to zero (got -1)')
   })
 })
