@@ -5,7 +5,7 @@
 import { KeyExists, KeyNotFound, NotConnected } from '@bento-ts/core'
 import { cacheSkeleton, defineCache } from '@bento-ts/core/kit'
 import type { KV } from 'nats'
-import { connectionOptions, connectionTailFields, type Link, openLink, urlsField } from './connection.ts'
+import { connectionOptions, connectionTailFields, type Link, openLinkWith, urlsField } from './connection.ts'
 import { bindBucket, bucketField } from './kv.ts'
 
 const component = 'nats_kv'
@@ -43,18 +43,11 @@ export const kvCache = defineCache({
       {
         async connect(signal) {
           const timeout = AbortSignal.timeout(connectTimeoutMs)
-          const link = await openLink(
-            component,
-            options,
-            context.logger,
-            signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
-          )
-          try {
-            return { link, kv: await bindBucket(component, link, config.bucket) }
-          } catch (err) {
-            await link.close()
-            throw err
-          }
+          const within = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
+          return openLinkWith(component, options, context.logger, within, async (link) => ({
+            link,
+            kv: await bindBucket(component, link, config.bucket),
+          }))
         },
         get: (c, key) =>
           op(c, 'get', key, async () => {

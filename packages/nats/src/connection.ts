@@ -295,3 +295,20 @@ export async function openLink(
   }
   return new Link(nc, component, logger)
 }
+
+/** Opens a connection and sets it up with `use`; when that fails, the connection is closed again. */
+export async function openLinkWith<T>(
+  component: string,
+  options: ConnectionOptions,
+  logger: Logger,
+  signal: AbortSignal,
+  use: (link: Link) => Promise<T>,
+): Promise<T> {
+  const link = await openLink(component, options, logger, signal)
+  try {
+    return await use(link)
+  } catch (err) {
+    await link.close()
+    throw err
+  }
+}

@@ -34,7 +34,7 @@ import {
   type Subscription,
 } from 'nats'
 import { setAckMetadata } from './ack-subject.ts'
-import { connectionOptions, connectionTailFields, type Link, openLink, urlsField } from './connection.ts'
+import { connectionOptions, connectionTailFields, type Link, openLinkWith, urlsField } from './connection.ts'
 import { setHeaderMetadata } from './headers.ts'
 import { DeliveryQueue } from './queue.ts'
 import { inputTracingFields } from './tracing.ts'
@@ -320,17 +320,17 @@ function consumerDriver(
 
   return {
     async connect(signal) {
-      const link = await openLink(component, options, logger, signal)
-      const s: Consuming = { link, queue: new DeliveryQueue<Delivery>(), broken: false, closing: false }
-      try {
-        await subscribe(s, signal)
-      } catch (err) {
-        s.closing = true
-        await teardown(s)
-        await link.close()
-        throw err
-      }
-      return s
+      return openLinkWith(component, options, logger, signal, async (link) => {
+        const s: Consuming = { link, queue: new DeliveryQueue<Delivery>(), broken: false, closing: false }
+        try {
+          await subscribe(s, signal)
+        } catch (err) {
+          s.closing = true
+          await teardown(s)
+          throw err
+        }
+        return s
+      })
     },
 
     async read(s, signal) {

@@ -7,7 +7,7 @@ import { field, Message, NotConnected } from '@bento-ts/core'
 import { abortable, autoReplayNacksField, defineInput, inputSkeleton } from '@bento-ts/core/kit'
 import { type KvEntry, KvWatchInclude, type QueuedIterator } from 'nats'
 import { ackTimestampNanos } from './ack-subject.ts'
-import { connectionOptions, connectionTailFields, type Link, openLink, urlsField } from './connection.ts'
+import { connectionOptions, connectionTailFields, type Link, openLinkWith, urlsField } from './connection.ts'
 import { bindBucket, bucketField } from './kv.ts'
 
 const component = 'nats_kv'
@@ -92,8 +92,7 @@ export const kvInput = defineInput({
     const options = connectionOptions(component, config, context.label)
     return inputSkeleton(config, context, {
       async connect(signal): Promise<Watching> {
-        const link = await openLink(component, options, logger, signal)
-        try {
+        return openLinkWith(component, options, logger, signal, async (link) => {
           const kv = await bindBucket(component, link, config.bucket)
           const watch = await kv.watch({
             key: config.key,
@@ -101,10 +100,7 @@ export const kvInput = defineInput({
             include: config.include_history ? KvWatchInclude.AllHistory : KvWatchInclude.LastValue,
           })
           return { link, watch, entries: watch[Symbol.asyncIterator]() }
-        } catch (err) {
-          await link.close()
-          throw err
-        }
+        })
       },
 
       async read(w, signal) {

@@ -17,7 +17,7 @@ import {
 } from '@bento-ts/core'
 import { autoReplayNacksField, defineInput, inputSkeleton } from '@bento-ts/core/kit'
 import { type Msg, type MsgHdrs, headers as newHeaders, type Subscription } from 'nats'
-import { connectionOptions, connectionTailFields, type Link, openLink, urlsField } from './connection.ts'
+import { connectionOptions, connectionTailFields, type Link, openLinkWith, urlsField } from './connection.ts'
 import { setHeaderMetadata } from './headers.ts'
 import { DeliveryQueue } from './queue.ts'
 import { inputTracingFields } from './tracing.ts'
@@ -131,26 +131,22 @@ export const natsInput = defineInput({
     return inputSkeleton(auto_replay_nacks ? config : withoutReplays, context, {
       async connect(signal): Promise<Subscribed> {
         answering = syncResponsesExpected(context)
-        const link = await openLink(component, options, logger, signal)
-        const queue = new DeliveryQueue<Msg>(config.prefetch_count)
-        const subscription = link.nc.subscribe(config.subject, {
-          ...(config.queue !== undefined && config.queue !== '' ? { queue: config.queue } : {}),
-          callback: (err, msg) => {
-            if (err === null) onMessage(queue, msg)
-          },
-        })
-        const subscribed: Subscribed = { link, subscription, queue, closing: false }
-        void subscription.closed.then(() => {
-          if (!subscribed.closing) queue.fail(new NotConnected(`${component}: subscription closed`))
-        })
-        try {
+        return openLinkWith(component, options, logger, signal, async (link) => {
+          const queue = new DeliveryQueue<Msg>(config.prefetch_count)
+          const subscription = link.nc.subscribe(config.subject, {
+            ...(config.queue !== undefined && config.queue !== '' ? { queue: config.queue } : {}),
+            callback: (err, msg) => {
+              if (err === null) onMessage(queue, msg)
+            },
+          })
+          const subscribed: Subscribed = { link, subscription, queue, closing: false }
+          void subscription.closed.then(() => {
+            if (!subscribed.closing) queue.fail(new NotConnected(`${component}: subscription closed`))
+          })
           // The server has the subscription once it answered a ping: from here nothing is missed.
           await link.nc.flush()
-        } catch (err) {
-          await link.close()
-          throw err
-        }
-        return subscribed
+          return subscribed
+        })
       },
 
       async read(s, signal) {

@@ -4,7 +4,7 @@
 
 import { field } from '@bento-ts/core'
 import { BatchView, defineOutput, maxInFlightField, outputSkeleton } from '@bento-ts/core/kit'
-import { connectionOptions, connectionTailFields, openLink, urlsField } from './connection.ts'
+import { connectionOptions, connectionTailFields, openLinkWith, urlsField } from './connection.ts'
 import { bindBucket, bucketField, putSubject } from './kv.ts'
 import { ackedLink, closeAckedLink } from './output-jetstream.ts'
 import { deliverBatch } from './publisher.ts'
@@ -35,15 +35,11 @@ export const kvOutput = defineOutput({
     const options = connectionOptions(component, config, context.label)
     const keyOf = perMessage('key', config.key)
     return outputSkeleton(config, {
-      async connect(signal) {
-        const link = await openLink(component, options, context.logger, signal)
-        try {
-          return { ...ackedLink(link), kv: await bindBucket(component, link, config.bucket) }
-        } catch (err) {
-          await link.close()
-          throw err
-        }
-      },
+      connect: (signal) =>
+        openLinkWith(component, options, context.logger, signal, async (link) => {
+          const kv = await bindBucket(component, link, config.bucket)
+          return { ...ackedLink(link), kv }
+        }),
       write(c, batch, signal) {
         let view: BatchView | undefined
         const viewOf = () => {
