@@ -5,37 +5,9 @@
 
 import { createHmac, createPrivateKey, type KeyObject, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { field } from '@bento-ts/core'
+import { type ConfigOf, FieldError, field } from '@bento-ts/core'
 import { SignJWT } from 'jose'
 import { type Dispatcher, request } from 'undici'
-
-export interface AuthConfig {
-  oauth: {
-    enabled: boolean
-    consumer_key: string
-    consumer_secret: string
-    access_token: string
-    access_token_secret: string
-  }
-  oauth2: {
-    enabled: boolean
-    client_key: string
-    client_secret: string
-    token_url: string
-    scopes: string[]
-    endpoint_params: Record<string, string[]>
-  }
-  basic_auth: { enabled: boolean; username: string; password: string }
-  jwt: {
-    enabled: boolean
-    private_key_file: string
-    signing_method: string
-    claims: Record<string, unknown>
-    headers: Record<string, unknown>
-  }
-  digest_auth: { enabled: boolean; username: string; password: string }
-  negotiate: { enabled: boolean }
-}
 
 const enabled = field.bool('enabled', { default: false, description: 'Whether to use this authentication.' })
 
@@ -173,7 +145,9 @@ export const authFields = [
       description: 'SPNEGO (Kerberos) authentication: not supported by bento-ts (refused when enabled).',
     },
   ),
-]
+] as const
+
+export type AuthConfig = ConfigOf<typeof authFields>
 
 /** Request headers as an ordered list of pairs (a header may repeat, as with Go's Header.Add). */
 export class HeaderList {
@@ -284,7 +258,7 @@ interface Token {
 const expiryMarginMs = 10_000
 
 function oauth2Signer(c: AuthConfig['oauth2'], dispatcher: Dispatcher): Signer {
-  if (c.token_url === '') throw new Error('field oauth2.token_url: must be set when oauth2 is enabled')
+  if (c.token_url === '') throw new FieldError('oauth2.token_url', 'must be set when oauth2 is enabled')
   let token: Token | undefined
   let fetching: Promise<Token> | undefined
   // golang.org/x/oauth2 auto-detects how the provider wants the client credentials: in a basic
@@ -363,15 +337,17 @@ const jwtAlgorithms = ['RS256', 'RS384', 'RS512', 'EdDSA']
 
 function jwtSigner(c: AuthConfig['jwt']): Signer {
   if (!jwtAlgorithms.includes(c.signing_method))
-    throw new Error(
-      `field jwt.signing_method: jwt signing method ${c.signing_method} not accepted. Try with RS256, RS384, RS512 or EdDSA`,
+    throw new FieldError(
+      'jwt.signing_method',
+      `jwt signing method ${c.signing_method} not accepted. Try with RS256, RS384, RS512 or EdDSA`,
     )
   let key: KeyObject
   try {
     key = createPrivateKey(readFileSync(c.private_key_file, 'utf8'))
   } catch (err) {
-    throw new Error(
-      `field jwt.private_key_file: cannot read a private key from ${JSON.stringify(c.private_key_file)}: ${(err as Error).message}`,
+    throw new FieldError(
+      'jwt.private_key_file',
+      `cannot read a private key from ${JSON.stringify(c.private_key_file)}: ${(err as Error).message}`,
     )
   }
   // The claims never change and these algorithms sign deterministically: one token serves every request.
@@ -387,9 +363,9 @@ function jwtSigner(c: AuthConfig['jwt']): Signer {
 /** The signers a config enables, applied in Bento's order; throws on an unusable config. */
 export function authSigner(c: AuthConfig, dispatcher: Dispatcher): Signer | undefined {
   if (c.digest_auth.enabled)
-    throw new Error('field digest_auth: digest authentication is not supported by bento-ts')
+    throw new FieldError('digest_auth', 'digest authentication is not supported by bento-ts')
   if (c.negotiate.enabled)
-    throw new Error('field negotiate: SPNEGO authentication is not supported by bento-ts')
+    throw new FieldError('negotiate', 'SPNEGO authentication is not supported by bento-ts')
   const signers: Signer[] = []
   if (c.oauth.enabled) signers.push(oauth1Signer(c.oauth))
   if (c.basic_auth.enabled) {

@@ -6,60 +6,31 @@ import { STATUS_CODES } from 'node:http'
 import {
   type Batch,
   type ComponentContext,
+  type ConfigOf,
+  FieldError,
   field,
   type Logger,
   Message,
   parseDuration,
   type RateLimit,
   syncResponseKey,
+  type ValueOf,
 } from '@bento-ts/core'
 import {
   BatchView,
-  type Interpolated,
-  interpolated,
+  type FieldInterpolation,
+  interpolation,
   type MetadataFilter,
-  type MetadataIncludeConfig,
   metadataIncludeField,
   metadataIncludeFilter,
-  type TlsConfig,
   tlsField,
   tlsOptions,
 } from '@bento-ts/core/kit'
 import { Agent, type Dispatcher, interceptors, ProxyAgent, request } from 'undici'
-import { type AuthConfig, authFields, authSigner, HeaderList, type Signer } from './auth.ts'
+import { authFields, authSigner, HeaderList, type Signer } from './auth.ts'
+import { metadataIncludeFieldNamed } from './metadata.ts'
 import { decodeMultipart, encodeMultipart, newBoundary, type Part } from './multipart.ts'
 import { parseMediaType } from './wire.ts'
-
-export interface TransportConfig {
-  dial_context: { timeout: string; keep_alive: string }
-  force_http2: boolean
-  max_idle_connections: number
-  idle_connection_timeout: string
-  tls_handshake_timeout: string
-  expect_continue_timeout: string
-}
-
-export interface ClientConfig extends AuthConfig {
-  url: string
-  verb: string
-  headers: Record<string, string>
-  metadata: MetadataIncludeConfig
-  dump_request_log_level: string
-  tls: TlsConfig
-  extract_headers: MetadataIncludeConfig
-  rate_limit?: string
-  timeout: string
-  retry_period: string
-  max_retry_backoff: string
-  retries: number
-  backoff_on: number[]
-  drop_on: number[]
-  successful_on: number[]
-  proxy_url?: string
-  transport: TransportConfig
-  payload?: string
-  multipart?: { content_type: string; content_disposition: string; body: string }[]
-}
 
 const transportField = field.object(
   'transport',
@@ -124,15 +95,13 @@ export function clientFields(defaultVerb: string, forOutput: boolean) {
     }),
     ...authFields,
     tlsField,
-    {
-      ...metadataIncludeField(
-        forOutput
-          ? 'Which response headers (lower case) are added to synchronous responses as metadata; only with `propagate_response`.'
-          : 'Which response headers (lower case) are added to resulting messages as metadata.',
-      ),
-      name: 'extract_headers',
-      advanced: true,
-    },
+    metadataIncludeFieldNamed(
+      'extract_headers',
+      forOutput
+        ? 'Which response headers (lower case) are added to synchronous responses as metadata; only with `propagate_response`.'
+        : 'Which response headers (lower case) are added to resulting messages as metadata.',
+      { advanced: true },
+    ),
     field.string('rate_limit', {
       optional: true,
       description: 'An optional rate limit resource to throttle requests by.',
@@ -176,7 +145,30 @@ export function clientFields(defaultVerb: string, forOutput: boolean) {
       advanced: true,
       description: 'An optional payload to deliver for each request, instead of the message.',
     }),
-  ]
+  ] as const
+}
+
+/** The output's `multipart` field: explicit parts of each request instead of the messages. */
+export const multipartField = field.array(
+  'multipart',
+  [
+    field.interpolated('content_type', { default: '', description: 'The content type of the part.' }),
+    field.interpolated('content_disposition', {
+      default: '',
+      description: 'The content disposition of the part.',
+    }),
+    field.interpolated('body', { default: '', description: 'The body of the part.' }),
+  ],
+  {
+    default: [],
+    advanced: true,
+    description: 'Explicit multipart parts of each request, instead of the messages.',
+  },
+)
+
+/** What the client reads of the output's or the processor's config. */
+export type ClientConfig = ConfigOf<ReturnType<typeof clientFields>> & {
+  multipart?: ValueOf<typeof multipartField>
 }
 
 /** A response outside the accepted codes; Bento's ErrUnexpectedHTTPRes. */
@@ -272,25 +264,25 @@ const logLevels: Record<string, keyof Logger> = {
 
 export function createClient(c: ClientConfig, context: ComponentContext): HttpClient {
   const logger = context.logger
-  const url = interpolated(c.url, 'url')
+  const url = interpolation('url', c.url)
   if (url.isStatic && !URL.canParse(c.url))
-    throw new Error(`field url: ${JSON.stringify(c.url)} is not a valid URL`)
-  const headers: [string, Interpolated][] = []
-  let host: Interpolated | undefined
+    throw new FieldError('url', `${JSON.stringify(c.url)} is not a valid URL`)
+  const headers: [string, FieldInterpolation][] = []
+  let host: FieldInterpolation | undefined
   for (const [k, v] of Object.entries(c.headers)) {
-    if (k.toLowerCase() === 'host') host = interpolated(v, 'headers.host')
-    else headers.push([k, interpolated(v, `headers.${k}`)])
+    if (k.toLowerCase() === 'host') host = interpolation(`headers.${k}`, v)
+    else headers.push([k, interpolation(`headers.${k}`, v)])
   }
   const contentTypeHeader = headers.find(([k]) => k.toLowerCase() === 'content-type')?.[1]
   const metadataFilter: MetadataFilter = metadataIncludeFilter(c.metadata)
   const extractFilter: MetadataFilter = metadataIncludeFilter(c.extract_headers)
   const extracting =
     c.extract_headers.include_prefixes.length > 0 || c.extract_headers.include_patterns.length > 0
-  const payload = c.payload === undefined ? undefined : interpolated(c.payload, 'payload')
+  const payload = c.payload === undefined ? undefined : interpolation('payload', c.payload)
   const explicitParts = (c.multipart ?? []).map((p, i) => ({
-    contentType: interpolated(p.content_type, `multipart.${i}.content_type`),
-    disposition: interpolated(p.content_disposition, `multipart.${i}.content_disposition`),
-    body: interpolated(p.body, `multipart.${i}.body`),
+    contentType: interpolation(`multipart.${i}.content_type`, p.content_type),
+    disposition: interpolation(`multipart.${i}.content_disposition`, p.content_disposition),
+    body: interpolation(`multipart.${i}.body`, p.body),
   }))
   const timeoutMs = parseDuration(c.timeout)
   const retryPeriodMs = parseDuration(c.retry_period)
@@ -312,7 +304,7 @@ export function createClient(c: ClientConfig, context: ComponentContext): HttpCl
     try {
       new URL(c.proxy_url)
     } catch {
-      throw new Error(`field proxy_url: failed to parse ${JSON.stringify(c.proxy_url)} as a URL`)
+      throw new FieldError('proxy_url', `failed to parse ${JSON.stringify(c.proxy_url)} as a URL`)
     }
     agent = new ProxyAgent({
       uri: c.proxy_url,

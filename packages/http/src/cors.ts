@@ -3,15 +3,8 @@
 // `Access-Control-Allow-Origin`, requests without an allowed origin pass through untouched.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { field } from '@bento-ts/core'
+import { FieldError, field, type ValueOf } from '@bento-ts/core'
 import { canonicalHeaderKey } from './wire.ts'
-
-export interface CorsConfig {
-  enabled: boolean
-  allowed_origins: string[]
-  allowed_headers: string[]
-  allowed_methods: string[]
-}
 
 const defaultMethods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']
 
@@ -39,6 +32,8 @@ export const corsField = field.object(
   },
 )
 
+export type CorsConfig = ValueOf<typeof corsField>
+
 // Headers and methods a browser may always use (gorilla's defaults): never asked about.
 const simpleHeaders = ['Accept', 'Accept-Language', 'Content-Language', 'Origin']
 const simpleMethods = ['GET', 'HEAD', 'POST']
@@ -52,7 +47,8 @@ export function corsStep(
   c: CorsConfig,
 ): ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined {
   if (!c.enabled) return undefined
-  if (c.allowed_origins.length === 0) throw new Error('cors: must specify at least one allowed origin')
+  if (c.allowed_origins.length === 0)
+    throw new FieldError('cors.allowed_origins', 'must specify at least one allowed origin')
   const origins = new Set(c.allowed_origins)
   const anyOrigin = origins.has('*')
   const methods = new Set(c.allowed_methods.map((m) => m.toUpperCase()))

@@ -5,117 +5,111 @@
 import {
   addSyncResponses,
   type Batch,
-  batchingField,
-  type ComponentContext,
+  BatchError,
   expectSyncResponses,
+  FieldError,
   field,
-  type Output,
-  type Plugin,
   parseDuration,
 } from '@bento-ts/core'
+import { batchingField, defineOutput, maxInFlightField, outputSkeleton } from '@bento-ts/core/kit'
 import {
-  type ClientConfig,
   clientFields,
   createClient,
+  type HttpClient,
+  multipartField,
   sleep,
   UnexpectedResponse,
   withResponse,
 } from './client.ts'
 
-export interface HttpClientOutputConfig extends ClientConfig {
-  batch_as_multipart: boolean
-  propagate_response: boolean
-  max_in_flight: number
-}
-
 const description = `When the number of retries expires the message fails (is nacked) and the input redelivers it by its own rules. Codes in \`drop_on\` fail the message at once, without retries.
 
-A batch of several messages is sent as one multipart request with \`batch_as_multipart: true\`, otherwise message by message in order. Once part of such a batch was delivered, a failure of a later message does not fail the whole batch (which would send the delivered ones again): the rest is retried until delivered, unless the stream is stopping or a \`drop_on\` code answered. To send a batch as one JSON array, add an \`archive\` processor with \`format: json_array\` to \`batching.processors\`.`
+A batch of several messages is sent as one multipart request with \`batch_as_multipart: true\`, otherwise message by message in order. Once part of such a batch was delivered, a failure of a later message does not fail the whole batch (which would send the delivered ones again): the rest is retried until delivered; when the stream is stopping or a \`drop_on\` code answered, only the messages not delivered fail. To send a batch as one JSON array, add an \`archive\` processor with \`format: json_array\` to \`batching.processors\`.`
 
-export const httpClientOutputPlugin: Plugin<'output'> = {
-  spec: {
-    name: 'http_client',
-    kind: 'output',
-    status: 'stable',
-    categories: ['Network'],
-    summary: 'Sends messages to an HTTP server.',
-    description,
-    fields: [
-      ...clientFields('POST', true),
-      field.bool('batch_as_multipart', {
-        default: false,
-        advanced: true,
-        description: 'Send a batch of messages as a single multipart request.',
-      }),
-      field.bool('propagate_response', {
-        default: false,
-        advanced: true,
-        description: 'Return the response of the request to the input as a synchronous response.',
-      }),
-      field.int('max_in_flight', {
-        default: 64,
-        description: 'The maximum number of requests in flight at once.',
-      }),
-      batchingField,
-      field.array(
-        'multipart',
-        [
-          field.interpolated('content_type', { default: '', description: 'The content type of the part.' }),
-          field.interpolated('content_disposition', {
-            default: '',
-            description: 'The content disposition of the part.',
-          }),
-          field.interpolated('body', { default: '', description: 'The body of the part.' }),
-        ],
-        {
-          default: [],
-          advanced: true,
-          description: 'Explicit multipart parts of each request, instead of the messages.',
-        },
-      ),
-    ],
-  },
-  create: (config: HttpClientOutputConfig, context) => httpClientOutput(config, context),
-}
+const fields = [
+  ...clientFields('POST', true),
+  field.bool('batch_as_multipart', {
+    default: false,
+    advanced: true,
+    description: 'Send a batch of messages as a single multipart request.',
+  }),
+  field.bool('propagate_response', {
+    default: false,
+    advanced: true,
+    description: 'Return the response of the request to the input as a synchronous response.',
+  }),
+  maxInFlightField(64),
+  batchingField,
+  multipartField,
+] as const
 
-export function httpClientOutput(c: HttpClientOutputConfig, context: ComponentContext): Output {
-  if (c.max_in_flight < 1) throw new Error('field max_in_flight: must be at least 1')
-  const client = createClient(c, context)
-  if (c.propagate_response) expectSyncResponses(context)
-  const retryPeriodMs = parseDuration(c.retry_period)
-  const maxBackoffMs = parseDuration(c.max_retry_backoff)
+export const httpClientOutput = defineOutput({
+  name: 'http_client',
+  status: 'stable',
+  categories: ['Network'],
+  summary: 'Sends messages to an HTTP server.',
+  description,
+  fields,
+  create(config, context) {
+    if (config.max_in_flight < 1) throw new FieldError('max_in_flight', 'must be at least 1')
+    // Built here, so a config the client cannot use fails at start.
+    const client = createClient(config, context)
+    if (config.propagate_response) expectSyncResponses(context)
+    const retryPeriodMs = parseDuration(config.retry_period)
+    const maxBackoffMs = parseDuration(config.max_retry_backoff)
 
-  const sendOne = async (batch: Batch, signal: AbortSignal): Promise<void> => {
-    const responses = await client.send(batch, signal)
-    if (c.propagate_response)
-      addSyncResponses(responses.map((r, i) => withResponse(batch[i] ?? batch[0]!, r)))
-  }
+    const sendOne = async (batch: Batch, signal: AbortSignal): Promise<void> => {
+      const responses = await client.send(batch, signal)
+      if (config.propagate_response)
+        addSyncResponses(responses.map((r, i) => withResponse(batch[i] ?? batch[0]!, r)))
+    }
 
-  return {
-    connect: async () => {},
-    async write(batch, signal) {
-      if (batch.length <= 1 || c.batch_as_multipart) return sendOne(batch, signal)
-      let delivered = 0
-      for (const message of batch) {
+    /** Message by message; once one was delivered, a failure is retried rather than failing them all. */
+    const sendEach = async (batch: Batch, signal: AbortSignal): Promise<void> => {
+      for (let at = 0; at < batch.length; at++) {
         let waitMs = retryPeriodMs
         for (;;) {
           try {
-            await sendOne([message], signal)
-            delivered++
+            await sendOne([batch[at]!], signal)
             break
           } catch (err) {
-            if (delivered === 0 || signal.aborted || (err instanceof UnexpectedResponse && err.dropped))
-              throw err
+            if (at === 0) throw err
+            const error = err as Error
+            if (signal.aborted || (err instanceof UnexpectedResponse && err.dropped))
+              throw rest(batch, at, error)
             context.logger.warn(
-              `${delivered} of ${batch.length} messages of a batch delivered; retrying the rest: ${(err as Error).message}`,
+              `${at} of ${batch.length} messages of a batch delivered; retrying the rest: ${error.message}`,
             )
-            await sleep(waitMs, signal)
+            try {
+              await sleep(waitMs, signal)
+            } catch {
+              throw rest(batch, at, error)
+            }
             waitMs = Math.min(waitMs * 2, maxBackoffMs)
           }
         }
       }
-    },
-    close: () => client.close(),
-    maxInFlight: c.max_in_flight,
-  }
+    }
+
+    return outputSkeleton(config, {
+      connect: async (): Promise<HttpClient> => client,
+      write: (_client, batch, signal) =>
+        batch.length <= 1 || config.batch_as_multipart ? sendOne(batch, signal) : sendEach(batch, signal),
+      disconnect: (c) => c.close(),
+    })
+  },
+})
+
+/**
+ * Giving up on a batch whose first `at` messages were delivered: only the message that failed
+ * and the ones not sent yet fail, so the delivered ones are not sent again.
+ */
+export function rest(batch: Batch, at: number, error: Error): BatchError {
+  const notSent = new Error(`not sent: an earlier message of the batch failed: ${error.message}`, {
+    cause: error,
+  })
+  return new BatchError(
+    batch,
+    batch.slice(at).map((_, k) => [at + k, k === 0 ? error : notSent] as const),
+  )
 }

@@ -13,11 +13,11 @@ import {
   type AckFn,
   type Batch,
   type ComponentContext,
+  type ConfigOf,
+  FieldError,
   field,
-  type Input,
   type Logger,
   Message,
-  type Plugin,
   parseDuration,
   type RateLimit,
   SyncResponseStore,
@@ -27,16 +27,18 @@ import {
 } from '@bento-ts/core'
 import {
   BatchView,
-  type Interpolated,
-  interpolated,
+  defineInput,
+  type FieldInterpolation,
+  inputSkeleton,
+  interpolation,
+  interpolationMap,
   type MetadataFilter,
-  type MetadataIncludeConfig,
-  metadataIncludeField,
   metadataIncludeFilter,
 } from '@bento-ts/core/kit'
 import { type WebSocket, WebSocketServer } from 'ws'
-import { type CorsConfig, corsAllowsOrigin, corsField, corsStep } from './cors.ts'
+import { corsAllowsOrigin, corsField, corsStep } from './cors.ts'
 import { Handoff, type Transaction } from './handoff.ts'
+import { metadataIncludeFieldNamed } from './metadata.ts'
 import { decodeMultipart, encodeMultipart, newBoundary } from './multipart.ts'
 import {
   canonicalHeaderKey,
@@ -49,25 +51,6 @@ import {
   pathPattern,
 } from './wire.ts'
 
-export interface HttpServerConfig {
-  address: string
-  path: string
-  ws_path: string
-  ws_welcome_message: string
-  ws_rate_limit_message: string
-  allowed_verbs: string[]
-  timeout: string
-  rate_limit: string
-  cert_file: string
-  key_file: string
-  cors: CorsConfig
-  sync_response: {
-    status: string
-    headers: Record<string, string>
-    metadata_headers: MetadataIncludeConfig
-  }
-}
-
 const description = `Bento-ts has no service-wide HTTP server to share, so \`address\` must be set: each http_server listens on its own address.
 
 The request is answered only after its messages were delivered (acknowledged): with the synchronous response gathered by a \`sync_response\` processor or output (status and headers from \`sync_response\`, interpolated against the first response message), or with 200 and an empty body. A delivery failure answers 502 with the error; no answer within \`timeout\` answers 408; a verb not in \`allowed_verbs\` answers 405; a breached \`rate_limit\` answers 429 with \`Retry-After\`; a stopping server answers 503.
@@ -76,7 +59,7 @@ A multipart request body becomes a batch, one message per part. On \`ws_path\` e
 
 Metadata: \`http_server_user_agent\`, \`http_server_request_path\`, \`http_server_verb\`, \`http_server_remote_ip\`, every request header (first value, Go's canonical name such as \`Content-Type\`), query parameters, path parameters (\`/{name}\`) and cookies; with TLS also \`http_server_tls_version\` and \`http_server_tls_cipher_suite\`. Websocket messages carry the user agent, headers, query and path parameters and cookies of the handshake.`
 
-export const httpServerSpecFields = [
+const fields = [
   field.string('address', {
     default: '',
     description:
@@ -134,10 +117,10 @@ export const httpServerSpecFields = [
         interpolated: true,
         description: 'Headers of synchronous responses (values interpolated).',
       }),
-      {
-        ...metadataIncludeField('Which metadata values of the response are added to it as headers.'),
-        name: 'metadata_headers',
-      },
+      metadataIncludeFieldNamed(
+        'metadata_headers',
+        'Which metadata values of the response are added to it as headers.',
+      ),
     ],
     {
       default: {
@@ -149,20 +132,9 @@ export const httpServerSpecFields = [
       description: 'Customise messages returned via synchronous responses.',
     },
   ),
-]
+] as const
 
-export const httpServerInputPlugin: Plugin<'input'> = {
-  spec: {
-    name: 'http_server',
-    kind: 'input',
-    status: 'stable',
-    categories: ['Network'],
-    summary: 'Receive messages POSTed over HTTP(S). HTTP 2.0 is not supported.',
-    description,
-    fields: httpServerSpecFields,
-  },
-  create: (config: HttpServerConfig, context) => httpServerInput(config, context),
-}
+export type HttpServerConfig = ConfigOf<typeof fields>
 
 /** Go's http.Error: a plain text body with a line break, never sniffed. */
 function plainError(res: ServerResponse, status: number, text: string, gzip: boolean): void {
@@ -272,11 +244,22 @@ function readBody(req: IncomingMessage): Promise<Uint8Array> {
 
 const wsRetry = { immediate: 3, waitMs: 1000 }
 
-export function httpServerInput(c: HttpServerConfig, context: ComponentContext): Input {
+export const httpServerInput = defineInput({
+  name: 'http_server',
+  status: 'stable',
+  categories: ['Network'],
+  summary: 'Receive messages POSTed over HTTP(S). HTTP 2.0 is not supported.',
+  description,
+  fields,
+  create: (config, context) => httpServer(config, context),
+})
+
+function httpServer(c: HttpServerConfig, context: ComponentContext) {
   const logger = context.logger
   if (c.address === '')
-    throw new Error(
-      'field address: must be set, e.g. 0.0.0.0:4195 (bento-ts has no service-wide HTTP server for http_server to share)',
+    throw new FieldError(
+      'address',
+      'must be set, e.g. 0.0.0.0:4195 (bento-ts has no service-wide HTTP server for http_server to share)',
     )
   const listen = parseListenAddress(c.address)
   const timeoutMs = parseDuration(c.timeout)
@@ -284,7 +267,10 @@ export function httpServerInput(c: HttpServerConfig, context: ComponentContext):
   const limit: RateLimit | undefined =
     c.rate_limit === '' ? undefined : context.resources.rateLimit(c.rate_limit)
   if ((c.cert_file === '') !== (c.key_file === ''))
-    throw new Error('fields cert_file and key_file: both are needed to enable TLS')
+    throw new FieldError(
+      c.cert_file === '' ? 'cert_file' : 'key_file',
+      'cert_file and key_file are both needed to enable TLS',
+    )
   const tls =
     c.cert_file === ''
       ? undefined
@@ -296,9 +282,7 @@ export function httpServerInput(c: HttpServerConfig, context: ComponentContext):
   const handoff = new Handoff()
   /** requests read by the stream and not answered yet (answered 503 when the input closes) */
   const unanswered = new Set<() => void>()
-  let server: Server | undefined
   let wss: WebSocketServer | undefined
-  let listening: Promise<void> | undefined
   let answering = false
   let stopping = false
 
@@ -526,60 +510,53 @@ export function httpServerInput(c: HttpServerConfig, context: ComponentContext):
     ws.on('error', (err) => logger.warn(`Websocket connection failed: ${err.message}`))
   }
 
-  return {
-    connect() {
-      listening ??= (async () => {
-        answering = syncResponsesExpected(context)
-        const srv = tls === undefined ? createServer(handleRequest) : createHttpsServer(tls, handleRequest)
-        if (wsRoute !== undefined) {
-          wss = new WebSocketServer({ noServer: true })
-          srv.on('upgrade', handleUpgrade)
-        }
-        try {
-          await new Promise<void>((resolve, reject) => {
-            srv.once('error', reject)
-            srv.listen(listen.port, listen.host, () => {
-              srv.off('error', reject)
-              resolve()
-            })
+  return inputSkeleton(c, context, {
+    async connect(): Promise<Server> {
+      answering = syncResponsesExpected(context)
+      const srv = tls === undefined ? createServer(handleRequest) : createHttpsServer(tls, handleRequest)
+      if (wsRoute !== undefined) {
+        wss = new WebSocketServer({ noServer: true })
+        srv.on('upgrade', handleUpgrade)
+      }
+      try {
+        await new Promise<void>((resolve, reject) => {
+          srv.once('error', reject)
+          srv.listen(listen.port, listen.host, () => {
+            srv.off('error', reject)
+            resolve()
           })
-        } catch (err) {
-          listening = undefined
-          throw new Error(`listen on ${c.address}: ${(err as Error).message}`)
-        }
-        server = srv
-        logger.info(
-          `Receiving HTTP${tls === undefined ? '' : 'S'} messages at: ${tls === undefined ? 'http' : 'https'}://${c.address}${c.path}`,
-        )
-      })()
-      return listening
+        })
+      } catch (err) {
+        throw new Error(`listen on ${c.address}: ${(err as Error).message}`)
+      }
+      logger.info(
+        `Receiving HTTP${tls === undefined ? '' : 'S'} messages at: ${tls === undefined ? 'http' : 'https'}://${c.address}${c.path}`,
+      )
+      return srv
     },
-    async read(signal) {
+    async read(_server, signal) {
       const t = await handoff.take(signal)
       return { batch: t.batch, ack: t.ack }
     },
-    async close() {
+    async disconnect(srv) {
       stopping = true
       for (const t of handoff.close()) t.dead = true
       for (const answer of [...unanswered]) answer()
       for (const ws of wss?.clients ?? []) ws.terminate()
       wss?.close()
-      const srv = server
-      server = undefined
-      if (srv === undefined) return
       await new Promise<void>((resolve) => {
         srv.close(() => resolve())
         srv.closeAllConnections()
       })
     },
-  }
+  })
 }
 
 function readConfigFile(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8')
   } catch (err) {
-    throw new Error(`field ${what}: cannot read ${path}: ${(err as Error).message}`)
+    throw new FieldError(what, `cannot read ${path}: ${(err as Error).message}`)
   }
 }
 
@@ -600,14 +577,13 @@ interface SyncResponseWriter {
 
 /** Bento's synchronous response: status and headers from the first response, body from all. */
 function syncResponseWriter(c: HttpServerConfig['sync_response'], logger: Logger): SyncResponseWriter {
-  const status = interpolated(c.status, 'sync_response.status')
-  const headers: [string, Interpolated][] = Object.entries(c.headers).map(([k, v]) => [
-    k,
-    interpolated(v, `sync_response.headers.${k}`),
-  ])
+  const status = interpolation('sync_response.status', c.status)
+  const headers: [string, FieldInterpolation][] = interpolationMap('sync_response.headers', c.headers)
   // Bento only looks up the lower case key here, so the default `Content-Type` does not apply.
   const partType =
-    c.headers['content-type'] === undefined ? undefined : interpolated(c.headers['content-type'], '')
+    c.headers['content-type'] === undefined
+      ? undefined
+      : interpolation('sync_response.headers.content-type', c.headers['content-type'])
   const filter: MetadataFilter = metadataIncludeFilter(c.metadata_headers)
   const metadataHeaders = (res: ServerResponse, m: Message) => {
     for (const key of m.metadata.keys()) {

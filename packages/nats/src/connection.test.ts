@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { FieldError } from '@bento-ts/core'
 import { nkeys } from 'nats'
 import { describe, expect, test } from 'vitest'
 import { authenticators, connectionOptions, expandPath, parseUrls, seedFromFile } from './connection.ts'
@@ -16,7 +17,7 @@ const noTls = {
 
 describe('parseUrls', () => {
   test('expands comma-separated items', () => {
-    expect(parseUrls('nats', ['nats://a:4222, nats://b:4222', 'nats://c:4222']).servers).toEqual([
+    expect(parseUrls(['nats://a:4222, nats://b:4222', 'nats://c:4222']).servers).toEqual([
       'nats://a:4222',
       'nats://b:4222',
       'nats://c:4222',
@@ -24,20 +25,21 @@ describe('parseUrls', () => {
   })
 
   test('takes credentials out of the URL', () => {
-    expect(parseUrls('nats', ['nats://alice:s%40cret@host:4222'])).toEqual({
+    expect(parseUrls(['nats://alice:s%40cret@host:4222'])).toEqual({
       servers: ['nats://host:4222'],
       user: 'alice',
       pass: 's@cret',
     })
-    expect(parseUrls('nats', ['nats://tok3n@host:4222'])).toEqual({
+    expect(parseUrls(['nats://tok3n@host:4222'])).toEqual({
       servers: ['nats://host:4222'],
       token: 'tok3n',
     })
-    expect(parseUrls('nats', ['host:4222']).servers).toEqual(['host:4222'])
+    expect(parseUrls(['host:4222']).servers).toEqual(['host:4222'])
   })
 
-  test('no URL at all is an error naming the component and field', () => {
-    expect(() => parseUrls('nats_kv', [' , '])).toThrow('nats_kv: urls: at least one URL is required')
+  test('no URL at all is a FieldError naming the field', () => {
+    expect(() => parseUrls([' , '])).toThrow(FieldError)
+    expect(() => parseUrls([' , '])).toThrow('urls: at least one URL is required')
   })
 })
 
@@ -64,10 +66,10 @@ describe('connectionOptions', () => {
 
   test('a JWT without its seed (or the other way round) is an error naming the missing field', () => {
     expect(() => authenticators('nats', { user_jwt: 'jwt' })).toThrow(
-      'nats: auth.user_nkey_seed is required when auth.user_jwt is set',
+      'auth.user_nkey_seed: is required when auth.user_jwt is set',
     )
     expect(() => authenticators('nats', { user_nkey_seed: 'SU...' })).toThrow(
-      'nats: auth.user_jwt is required when auth.user_nkey_seed is set',
+      'auth.user_jwt: is required when auth.user_nkey_seed is set',
     )
     expect(authenticators('nats', {})).toEqual([])
   })

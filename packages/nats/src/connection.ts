@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { type FieldSpec, field, type Logger, NotConnected } from '@bento-ts/core'
+import { FieldError, field, type Logger, NotConnected, type ValueOf } from '@bento-ts/core'
 import { abortable, type TlsConfig, tlsField, tlsOptions } from '@bento-ts/core/kit'
 import {
   type Authenticator,
@@ -19,26 +19,13 @@ import {
 } from 'nats'
 import { Outbox } from './outbox.ts'
 
-export interface AuthConfig {
-  nkey_file?: string
-  user_credentials_file?: string
-  user_jwt?: string
-  user_nkey_seed?: string
-}
-
-export interface ConnectionConfig {
-  urls: string[]
-  tls: TlsConfig
-  auth?: AuthConfig
-}
-
-export const urlsField: FieldSpec = field.array('urls', 'string', {
+export const urlsField = field.array('urls', 'string', {
   description:
     'A list of URLs to connect to. If an item of the list contains commas it will be expanded into multiple URLs.',
   examples: [['nats://127.0.0.1:4222'], ['nats://username:password@127.0.0.1:4222']],
 })
 
-export const authField: FieldSpec = field.object(
+export const authField = field.object(
   'auth',
   [
     field.string('nkey_file', {
@@ -71,7 +58,16 @@ export const authField: FieldSpec = field.object(
 )
 
 /** `tls` and `auth`, which Bento lists after each component's own fields. */
-export const connectionTailFields: readonly FieldSpec[] = [tlsField, authField]
+export const connectionTailFields = [tlsField, authField] as const
+
+export type AuthConfig = ValueOf<typeof authField>
+
+/** The connection fields every NATS component has. */
+export interface ConnectionConfig {
+  urls: ValueOf<typeof urlsField>
+  tls: TlsConfig
+  auth?: AuthConfig
+}
 
 /** Expands Go-style `~` and `$VAR` in a path, as Bento does for credential files. */
 export function expandPath(path: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -118,9 +114,9 @@ export function authenticators(component: string, auth: AuthConfig | undefined):
   }
   if (auth.user_jwt !== undefined || auth.user_nkey_seed !== undefined) {
     if (auth.user_jwt === undefined)
-      throw new Error(`${component}: auth.user_jwt is required when auth.user_nkey_seed is set`)
+      throw new FieldError('auth.user_jwt', 'is required when auth.user_nkey_seed is set')
     if (auth.user_nkey_seed === undefined)
-      throw new Error(`${component}: auth.user_nkey_seed is required when auth.user_jwt is set`)
+      throw new FieldError('auth.user_nkey_seed', 'is required when auth.user_jwt is set')
     out.push(jwtAuthenticator(auth.user_jwt, encoder.encode(auth.user_nkey_seed)))
   }
   return out
@@ -137,7 +133,7 @@ export interface ServerList {
  * Bento's `urls`: items may hold several comma-separated URLs, and a URL may carry credentials
  * (`nats://user:pass@host`, `nats://token@host`), which nats.js takes as options instead.
  */
-export function parseUrls(component: string, urls: readonly string[]): ServerList {
+export function parseUrls(urls: readonly string[]): ServerList {
   const out: ServerList = { servers: [] }
   for (const item of urls) {
     for (const raw of item.split(',')) {
@@ -160,13 +156,16 @@ export function parseUrls(component: string, urls: readonly string[]): ServerLis
       }
     }
   }
-  if (out.servers.length === 0) throw new Error(`${component}: urls: at least one URL is required`)
+  if (out.servers.length === 0) throw new FieldError('urls', 'at least one URL is required')
   return out
 }
 
-/** nats.js options for a component's connection fields; `name` is the component's label. */
+/**
+ * nats.js options for a component's connection fields; `name` is the component's label. Built
+ * when the component is, so a config it cannot use fails at start with the field's path.
+ */
 export function connectionOptions(component: string, c: ConnectionConfig, name: string): ConnectionOptions {
-  const list = parseUrls(component, c.urls)
+  const list = parseUrls(c.urls)
   const options: ConnectionOptions = {
     servers: list.servers,
     name,
@@ -180,12 +179,8 @@ export function connectionOptions(component: string, c: ConnectionConfig, name: 
   if (list.user !== undefined) options.user = list.user
   if (list.pass !== undefined) options.pass = list.pass
   if (list.token !== undefined) options.token = list.token
-  let tls: ReturnType<typeof tlsOptions>
-  try {
-    tls = tlsOptions(c.tls)
-  } catch (err) {
-    throw new Error(`${component}: ${(err as Error).message}`)
-  }
+  // Its errors name the field (`tls.root_cas_file: cannot read …`).
+  const tls = tlsOptions(c.tls)
   // nats.js hands these to Node's tls.connect as they are.
   if (tls !== undefined) options.tls = tls as ConnectionOptions['tls']
   const auth = authenticators(component, c.auth)
@@ -285,12 +280,10 @@ export class Link {
 /** Opens a connection for a component; the signal abandons the attempt (the runtime retries). */
 export async function openLink(
   component: string,
-  config: ConnectionConfig,
-  name: string,
+  options: ConnectionOptions,
   logger: Logger,
   signal: AbortSignal,
 ): Promise<Link> {
-  const options = connectionOptions(component, config, name)
   const connecting = connect(options)
   let nc: NatsConnection
   try {
@@ -301,4 +294,21 @@ export async function openLink(
     throw err
   }
   return new Link(nc, component, logger)
+}
+
+/** Opens a connection and sets it up with `use`; when that fails, the connection is closed again. */
+export async function openLinkWith<T>(
+  component: string,
+  options: ConnectionOptions,
+  logger: Logger,
+  signal: AbortSignal,
+  use: (link: Link) => Promise<T>,
+): Promise<T> {
+  const link = await openLink(component, options, logger, signal)
+  try {
+    return await use(link)
+  } catch (err) {
+    await link.close()
+    throw err
+  }
 }

@@ -14,7 +14,6 @@ describe('headerWriter', () => {
 
   test('explicit headers are interpolated per message; metadata only as the filter selects', () => {
     const w = headerWriter(
-      'nats',
       { 'Content-Type': 'text/plain', 'X-Id': '${! meta("app_id") }' },
       {
         include_prefixes: ['app_'],
@@ -32,22 +31,22 @@ describe('headerWriter', () => {
   })
 
   test('patterns select too; nothing selected means no headers at all', () => {
-    const w = headerWriter('nats', {}, { include_prefixes: [], include_patterns: ['^oth'] })
+    const w = headerWriter({}, { include_prefixes: [], include_patterns: ['^oth'] })
     expect(Object.fromEntries(w.build(new BatchView([message()]), 0)!)).toEqual({ other: ['x'] })
-    const none = headerWriter('nats', {}, { include_prefixes: [], include_patterns: [] })
+    const none = headerWriter({}, { include_prefixes: [], include_patterns: [] })
     expect(none.active).toBe(false)
     expect(none.build(new BatchView([message()]), 0)).toBeUndefined()
   })
 
   test('a failing interpolation names the header', () => {
-    const w = headerWriter('nats_jetstream', { 'X-N': '${! this.missing.number() }' }, undefined)
-    expect(() => w.build(new BatchView([new Message('{}')]), 0)).toThrow(
-      /nats_jetstream: header X-N interpolation error/,
-    )
+    const w = headerWriter({ 'X-N': '${! this.missing.number() }' }, undefined)
+    expect(() => w.build(new BatchView([new Message('{}')]), 0)).toThrow(/^headers\.X-N interpolation error/)
   })
 
-  test('a header value that does not parse is an error naming the component and header', () => {
-    expect(() => headerWriter('nats', { 'X-Bad': '${! this. }' }, undefined)).toThrow(/nats: headers.X-Bad/)
+  test('a header value that does not parse is a FieldError naming the header', () => {
+    expect(() => headerWriter({ 'X-Bad': '${! this. }' }, undefined)).toThrow(
+      /^headers\.X-Bad: failed to parse interpolation/,
+    )
   })
 })
 

@@ -1,16 +1,27 @@
 // Message headers both ways: outputs send the `headers` map (interpolated per message) and the
 // metadata the `metadata` filter selects; inputs turn every header into metadata.
 
-import { syncResponseKey } from '@bento-ts/core'
+import { field, syncResponseKey } from '@bento-ts/core'
 import {
   type BatchView,
-  type Interpolated,
-  interpolated,
+  interpolationMap,
   type MetadataFilter,
   type MetadataIncludeConfig,
+  metadataIncludeField,
   metadataIncludeFilter,
 } from '@bento-ts/core/kit'
 import { type MsgHdrs, headers as newHeaders } from 'nats'
+
+/** The `headers` and `metadata` fields of the `nats` and `nats_jetstream` outputs. */
+export const headerFields = [
+  field.map('headers', 'string', {
+    default: {},
+    interpolated: true,
+    description: 'Explicit message headers to add to messages.',
+    examples: [{ 'Content-Type': 'application/json', Timestamp: '${!metadata("Timestamp").string()}' }],
+  }),
+  metadataIncludeField('Determine which (if any) metadata values should be added to messages as headers.'),
+] as const
 
 export interface HeaderWriter {
   /** whether any message can get a header (else `build` is never needed) */
@@ -20,14 +31,10 @@ export interface HeaderWriter {
 }
 
 export function headerWriter(
-  component: string,
   headers: Record<string, string>,
   metadata: MetadataIncludeConfig | undefined,
 ): HeaderWriter {
-  const explicit: [string, Interpolated][] = Object.entries(headers).map(([key, source]) => [
-    key,
-    interpolated(source, `${component}: headers.${key}`),
-  ])
+  const explicit = interpolationMap('headers', headers)
   const filter: MetadataFilter | undefined =
     metadata !== undefined && (metadata.include_prefixes.length > 0 || metadata.include_patterns.length > 0)
       ? metadataIncludeFilter(metadata)
@@ -37,12 +44,7 @@ export function headerWriter(
     build(view, index) {
       let out: MsgHdrs | undefined
       for (const [key, value] of explicit) {
-        let text: string
-        try {
-          text = value.text(view, index)
-        } catch (err) {
-          throw new Error(`${component}: header ${key} interpolation error: ${(err as Error).message}`)
-        }
+        const text = value.text(view, index)
         out ??= newHeaders()
         out.append(key, text)
       }

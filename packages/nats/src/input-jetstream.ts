@@ -10,16 +10,18 @@
 
 import {
   type AckFn,
+  type ConfigOf,
+  FieldError,
   field,
-  type Input,
   type Logger,
   Message,
   NotConnected,
-  type Plugin,
   parseDuration,
 } from '@bento-ts/core'
+import { defineInput, type InputDriver, inputSkeleton } from '@bento-ts/core/kit'
 import {
   AckPolicy,
+  type ConnectionOptions,
   type ConsumerConfig,
   type ConsumerInfo,
   type ConsumerMessages,
@@ -32,21 +34,53 @@ import {
   type Subscription,
 } from 'nats'
 import { setAckMetadata } from './ack-subject.ts'
-import { type ConnectionConfig, connectionTailFields, type Link, openLink, urlsField } from './connection.ts'
+import { connectionOptions, connectionTailFields, type Link, openLinkWith, urlsField } from './connection.ts'
 import { setHeaderMetadata } from './headers.ts'
 import { DeliveryQueue } from './queue.ts'
 import { inputTracingFields } from './tracing.ts'
 
-export interface JetStreamInputConfig extends ConnectionConfig {
-  queue?: string
-  subject?: string
-  durable?: string
-  stream?: string
-  bind?: boolean
-  deliver: 'all' | 'last' | 'last_per_subject' | 'new'
-  ack_wait: string
-  max_ack_pending: number
-}
+const fields = [
+  urlsField,
+  field.string('queue', { optional: true, description: 'An optional queue group to consume as.' }),
+  field.string('subject', {
+    optional: true,
+    description:
+      'A subject to consume from. Supports wildcards for consuming multiple subjects. Either a subject or stream must be specified.',
+    examples: ['foo.bar.baz', 'foo.*.baz', 'foo.bar.*', 'foo.>'],
+  }),
+  field.string('durable', {
+    optional: true,
+    description: 'Preserve the state of your consumer under a durable name.',
+  }),
+  field.string('stream', {
+    optional: true,
+    description: 'A stream to consume from. Either a subject or stream must be specified.',
+  }),
+  field.bool('bind', {
+    optional: true,
+    description: 'Indicates that the subscription should use an existing consumer.',
+  }),
+  field.string('deliver', {
+    default: 'all',
+    options: ['all', 'last', 'last_per_subject', 'new'],
+    description: 'Determines which messages to deliver when consuming without a durable subscriber.',
+  }),
+  field.string('ack_wait', {
+    default: '30s',
+    advanced: true,
+    description: 'The maximum amount of time NATS server should wait for an ack from consumer.',
+    examples: ['100ms', '5m'],
+  }),
+  field.int('max_ack_pending', {
+    default: 1024,
+    advanced: true,
+    description: 'The maximum number of outstanding acks to be allowed before consuming is halted.',
+  }),
+  ...connectionTailFields,
+  ...inputTracingFields,
+] as const
+
+export type JetStreamInputConfig = ConfigOf<typeof fields>
 
 const component = 'nats_jetstream'
 
@@ -78,22 +112,22 @@ const isNotFound = (err: unknown): boolean => {
 /** Checks the combination of fields the way Bento does, naming what is missing. */
 export function checkJetStreamInput(c: JetStreamInputConfig): void {
   if (!(c.deliver in deliverPolicies))
-    throw new Error(`${component}: deliver: "${c.deliver}" is not one of all, last, last_per_subject, new`)
+    throw new FieldError('deliver', `"${c.deliver}" is not one of all, last, last_per_subject, new`)
   if (c.bind === true) {
     if ((c.stream ?? '') === '' && (c.durable ?? '') === '')
-      throw new Error(`${component}: stream or durable is required when bind is true`)
+      throw new FieldError('bind', 'stream or durable is required when bind is true')
     if ((c.durable ?? '') === '')
-      throw new Error(`${component}: durable is required when bind is true (the consumer to bind to)`)
+      throw new FieldError('durable', 'durable is required when bind is true (the consumer to bind to)')
     if ((c.stream ?? '') === '' && (c.subject ?? '') === '')
-      throw new Error(`${component}: stream or subject is required when bind is true (to find the stream)`)
+      throw new FieldError('stream', 'stream or subject is required when bind is true (to find the stream)')
   } else if ((c.subject ?? '') === '') {
-    throw new Error(`${component}: subject is empty (a subject is required unless bind is true)`)
+    throw new FieldError('subject', 'subject is empty (a subject is required unless bind is true)')
   }
   if (c.ack_wait !== '') {
     try {
       parseDuration(c.ack_wait)
     } catch (err) {
-      throw new Error(`${component}: ack_wait: failed to parse duration: ${(err as Error).message}`)
+      throw new FieldError('ack_wait', `failed to parse duration: ${(err as Error).message}`)
     }
   }
 }
@@ -122,50 +156,67 @@ export function consumerConfig(c: JetStreamInputConfig, deliverSubject: string):
 
 const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s === '' ? undefined : s)
 
-export function jetStreamInput(c: JetStreamInputConfig, label: string, logger: Logger): Input {
-  checkJetStreamInput(c)
-  const queue = new DeliveryQueue<Delivery>()
-  let link: Link | undefined
-  let subscription: Subscription | undefined
-  let pull: ConsumerMessages | undefined
-  /** set once a subscription (or pull) is under way */
-  let ready = false
-  /** set when the consumer is gone or the subscription ended: connect again */
-  let broken = false
-  let closed = false
+/** A consumer subscription over its own connection. */
+interface Consuming {
+  link: Link
+  queue: DeliveryQueue<Delivery>
+  subscription?: Subscription
+  pull?: ConsumerMessages
+  /** the consumer is gone or the subscription ended: read fails with NotConnected, to subscribe again */
+  broken: boolean
+  closing: boolean
+}
 
-  const teardown = async (): Promise<void> => {
+export const jetStreamInput = defineInput({
+  name: 'nats_jetstream',
+  status: 'stable',
+  categories: ['Services'],
+  summary: 'Reads messages from NATS JetStream subjects.',
+  description:
+    'Each message is acked once it was delivered by the outputs and nacked (redelivered at once) when it failed. Metadata: nats_subject, nats_sequence_stream, nats_sequence_consumer, nats_num_delivered, nats_num_pending, nats_domain, nats_timestamp_unix_nano (strings) and every header. The connection name is the component label.',
+  fields,
+  create(config, context) {
+    checkJetStreamInput(config)
+    const options = connectionOptions(component, config, context.label)
+    return inputSkeleton(config, context, consumerDriver(config, options, context.logger))
+  },
+})
+
+function consumerDriver(
+  c: JetStreamInputConfig,
+  options: ConnectionOptions,
+  logger: Logger,
+): InputDriver<Consuming> {
+  const teardown = async (s: Consuming): Promise<void> => {
     try {
-      subscription?.unsubscribe()
+      s.subscription?.unsubscribe()
     } catch {
       // already closed with its connection
     }
-    subscription = undefined
-    await pull?.close().catch(() => {})
-    pull = undefined
-    // What was delivered but not read stays unacked: JetStream sends it again after ack_wait.
-    queue.reset()
+    s.subscription = undefined
+    await s.pull?.close().catch(() => {})
+    s.pull = undefined
   }
 
-  const breakWith = (reason: string): void => {
-    if (broken || closed) return
-    broken = true
+  const breakWith = (s: Consuming, reason: string): void => {
+    if (s.broken || s.closing) return
+    s.broken = true
     logger.warn(`${component}: ${reason}; subscribing again`)
-    queue.fail(new NotConnected(`${component}: ${reason}`))
+    s.queue.fail(new NotConnected(`${component}: ${reason}`))
   }
 
-  const onDelivery = (delivery: Delivery): void => {
+  const onDelivery = (s: Consuming, delivery: Delivery): void => {
     const status = delivery.headers?.code ?? 0
     if (status !== 0) {
       // Flow control asks for an empty reply; idle heartbeats need nothing.
-      if (delivery.reply !== undefined && delivery.reply !== '') link?.nc.publish(delivery.reply)
+      if (delivery.reply !== undefined && delivery.reply !== '') s.link.nc.publish(delivery.reply)
       return
     }
-    queue.push(delivery)
+    s.queue.push(delivery)
   }
 
-  const subscribe = async (current: Link, signal: AbortSignal, raced = false): Promise<void> => {
-    const nc = current.nc
+  const subscribe = async (s: Consuming, signal: AbortSignal, raced = false): Promise<void> => {
+    const nc = s.link.nc
     const jsm: JetStreamManager = await nc.jetstreamManager()
     signal.throwIfAborted()
     let stream = nonEmpty(c.stream)
@@ -196,14 +247,16 @@ export function jetStreamInput(c: JetStreamInputConfig, label: string, logger: L
         )
       }
       const consumer = await nc.jetstream().consumers.get(stream, name!)
-      pull = await consumer.consume({
+      const pull = await consumer.consume({
         max_messages: Math.max(1, Math.min(info.config.max_ack_pending ?? 1024, 1024)),
-        callback: onDelivery,
+        callback: (delivery) => onDelivery(s, delivery),
       })
-      void pull.closed().then(() => breakWith(`the pull consumer ${name} stopped`))
+      s.pull = pull
+      void pull.closed().then(() => breakWith(s, `the pull consumer ${name} stopped`))
       return
     }
 
+    let subscription: Subscription
     if (info !== undefined) {
       const cfg = info.config
       if (cfg.deliver_group === undefined && info.push_bound && c.bind !== true) {
@@ -215,7 +268,7 @@ export function jetStreamInput(c: JetStreamInputConfig, label: string, logger: L
       if (c.bind !== true) await updateConsumer(jsm, stream, info)
       subscription = nc.subscribe(cfg.deliver_subject!, {
         ...(cfg.deliver_group !== undefined ? { queue: cfg.deliver_group } : {}),
-        callback: (_err, msg) => onDelivery(msg),
+        callback: (_err, msg) => onDelivery(s, msg),
       })
     } else {
       // Subscribe before the consumer exists, so nothing it delivers at once goes unheard.
@@ -223,33 +276,30 @@ export function jetStreamInput(c: JetStreamInputConfig, label: string, logger: L
       const config = consumerConfig(c, deliverSubject)
       subscription = nc.subscribe(deliverSubject, {
         ...(config.deliver_group !== undefined ? { queue: config.deliver_group } : {}),
-        callback: (_err, msg) => onDelivery(msg),
+        callback: (_err, msg) => onDelivery(s, msg),
       })
       try {
         info = await jsm.consumers.add(stream, config)
       } catch (err) {
         subscription.unsubscribe()
-        subscription = undefined
         // Another member of the queue group (or a restarted process) created it first: use theirs.
-        if (name !== undefined && !raced) return subscribe(current, signal, true)
+        if (name !== undefined && !raced) return subscribe(s, signal, true)
         throw new Error(`${component}: creating a consumer on stream ${stream}: ${(err as Error).message}`)
       }
     }
-    const sub = subscription
-    void sub.closed.then(() => {
-      if (subscription === sub) breakWith('the subscription closed')
-    })
+    s.subscription = subscription
+    void subscription.closed.then(() => breakWith(s, 'the subscription closed'))
     const consumerName = info.name
-    const stopWatching = current.onUp(() => {
+    const stopWatching = s.link.onUp(() => {
       // An ephemeral consumer may have been removed while the connection was down.
       jsm.consumers.info(stream, consumerName).then(
         () => {},
         (err) => {
-          if (isNotFound(err) && subscription === sub) breakWith(`consumer ${consumerName} is gone`)
+          if (isNotFound(err)) breakWith(s, `consumer ${consumerName} is gone`)
         },
       )
     })
-    void sub.closed.then(stopWatching)
+    void subscription.closed.then(stopWatching)
   }
 
   /** Brings ack_wait and max_ack_pending of an existing consumer to what the config asks for. */
@@ -270,30 +320,28 @@ export function jetStreamInput(c: JetStreamInputConfig, label: string, logger: L
 
   return {
     async connect(signal) {
-      if (closed) throw new NotConnected(`${component}: closed`)
-      if (ready && !broken && link !== undefined && !link.closed) return
-      ready = false
-      await teardown()
-      if (link === undefined || link.closed) link = await openLink(component, c, label, logger, signal)
-      broken = false
-      try {
-        await subscribe(link, signal)
-      } catch (err) {
-        await teardown()
-        throw err
-      }
-      ready = true
+      return openLinkWith(component, options, logger, signal, async (link) => {
+        const s: Consuming = { link, queue: new DeliveryQueue<Delivery>(), broken: false, closing: false }
+        try {
+          await subscribe(s, signal)
+        } catch (err) {
+          s.closing = true
+          await teardown(s)
+          throw err
+        }
+        return s
+      })
     },
 
-    async read(signal) {
-      const delivery = await queue.take(signal)
+    async read(s, signal) {
+      const delivery = await s.queue.take(signal)
       const message = new Message(delivery.data)
       const metadata = message.metadata
       metadata.set('nats_subject', delivery.subject)
       setAckMetadata(metadata, delivery.reply)
       setHeaderMetadata(metadata, delivery.headers, true)
       const reply = delivery.reply
-      const outbox = link!.outbox
+      const outbox = s.link.outbox
       const ack: AckFn = (error) => {
         if (reply === undefined || reply === '') return settled
         try {
@@ -304,67 +352,15 @@ export function jetStreamInput(c: JetStreamInputConfig, label: string, logger: L
         }
         return settled
       }
-      return { batch: [message], ack }
+      return { batch: [message], acks: [ack] }
     },
 
-    async close() {
-      closed = true
-      await teardown()
-      queue.fail(new NotConnected(`${component}: closed`))
-      await link?.close()
+    async disconnect(s) {
+      s.closing = true
+      // What was delivered but not read stays unacked: JetStream sends it again after ack_wait.
+      await teardown(s)
+      s.queue.fail(new NotConnected(`${component}: closed`))
+      await s.link.close()
     },
   }
-}
-
-export const jetStreamInputPlugin: Plugin<'input'> = {
-  spec: {
-    name: 'nats_jetstream',
-    kind: 'input',
-    status: 'stable',
-    categories: ['Services'],
-    summary: 'Reads messages from NATS JetStream subjects.',
-    description:
-      'Each message is acked once it was delivered by the outputs and nacked (redelivered at once) when it failed. Metadata: nats_subject, nats_sequence_stream, nats_sequence_consumer, nats_num_delivered, nats_num_pending, nats_domain, nats_timestamp_unix_nano (strings) and every header. The connection name is the component label.',
-    fields: [
-      urlsField,
-      field.string('queue', { optional: true, description: 'An optional queue group to consume as.' }),
-      field.string('subject', {
-        optional: true,
-        description:
-          'A subject to consume from. Supports wildcards for consuming multiple subjects. Either a subject or stream must be specified.',
-        examples: ['foo.bar.baz', 'foo.*.baz', 'foo.bar.*', 'foo.>'],
-      }),
-      field.string('durable', {
-        optional: true,
-        description: 'Preserve the state of your consumer under a durable name.',
-      }),
-      field.string('stream', {
-        optional: true,
-        description: 'A stream to consume from. Either a subject or stream must be specified.',
-      }),
-      field.bool('bind', {
-        optional: true,
-        description: 'Indicates that the subscription should use an existing consumer.',
-      }),
-      field.string('deliver', {
-        default: 'all',
-        options: ['all', 'last', 'last_per_subject', 'new'],
-        description: 'Determines which messages to deliver when consuming without a durable subscriber.',
-      }),
-      field.string('ack_wait', {
-        default: '30s',
-        advanced: true,
-        description: 'The maximum amount of time NATS server should wait for an ack from consumer.',
-        examples: ['100ms', '5m'],
-      }),
-      field.int('max_ack_pending', {
-        default: 1024,
-        advanced: true,
-        description: 'The maximum number of outstanding acks to be allowed before consuming is halted.',
-      }),
-      ...connectionTailFields,
-      ...inputTracingFields,
-    ],
-  },
-  create: (config: JetStreamInputConfig, context) => jetStreamInput(config, context.label, context.logger),
 }

@@ -3,29 +3,12 @@
 // happens. A watch has nothing to acknowledge; a failed message is replayed from memory.
 
 import { Timestamp } from '@bento-ts/bloblang'
-import {
-  autoReplayNacks,
-  field,
-  type Input,
-  type Logger,
-  Message,
-  NotConnected,
-  type Plugin,
-} from '@bento-ts/core'
-import { abortable } from '@bento-ts/core/kit'
+import { field, Message, NotConnected } from '@bento-ts/core'
+import { abortable, autoReplayNacksField, defineInput, inputSkeleton } from '@bento-ts/core/kit'
 import { type KvEntry, KvWatchInclude, type QueuedIterator } from 'nats'
 import { ackTimestampNanos } from './ack-subject.ts'
-import { type ConnectionConfig, connectionTailFields, type Link, openLink, urlsField } from './connection.ts'
+import { connectionOptions, connectionTailFields, type Link, openLinkWith, urlsField } from './connection.ts'
 import { bindBucket, bucketField } from './kv.ts'
-
-export interface KvInputConfig extends ConnectionConfig {
-  bucket: string
-  key: string
-  auto_replay_nacks: boolean
-  ignore_deletes: boolean
-  include_history: boolean
-  meta_only: boolean
-}
 
 const component = 'nats_kv'
 const settled = Promise.resolve()
@@ -60,108 +43,90 @@ export function entryMessage(entry: KvEntry): Message {
   return message
 }
 
-export function kvInput(c: KvInputConfig, label: string, logger: Logger): Input {
-  let link: Link | undefined
-  let watch: QueuedIterator<KvEntry> | undefined
-  let entries: AsyncIterator<KvEntry> | undefined
+const fields = [
+  urlsField,
+  bucketField,
+  field.string('key', {
+    default: '>',
+    description: 'Key to watch for updates, can include wildcards.',
+    examples: ['foo.bar.baz', 'foo.*.baz', 'foo.bar.*', 'foo.>'],
+  }),
+  autoReplayNacksField(),
+  field.bool('ignore_deletes', {
+    default: false,
+    advanced: true,
+    description: 'Do not send delete markers as messages.',
+  }),
+  field.bool('include_history', {
+    default: false,
+    advanced: true,
+    description: 'Include all the history per key, not just the last one.',
+  }),
+  field.bool('meta_only', {
+    default: false,
+    advanced: true,
+    description: 'Retrieve only the metadata of the entry',
+  }),
+  ...connectionTailFields,
+] as const
+
+/** A watch of the bucket over its own connection. */
+interface Watching {
+  link: Link
+  watch: QueuedIterator<KvEntry>
+  entries: AsyncIterator<KvEntry>
   /** a `next()` a read gave up on (stopping): the next read takes its entry */
-  let pending: Promise<IteratorResult<KvEntry>> | undefined
-  let closed = false
+  pending?: Promise<IteratorResult<KvEntry>>
+}
 
-  const stopWatch = () => {
-    watch?.stop()
-    watch = undefined
-    entries = undefined
-    pending = undefined
-  }
-
-  return {
-    async connect(signal) {
-      if (closed) throw new NotConnected(`${component}: closed`)
-      if (entries !== undefined && link !== undefined && !link.closed) return
-      stopWatch()
-      if (link === undefined || link.closed) link = await openLink(component, c, label, logger, signal)
-      const kv = await bindBucket(component, link, c.bucket)
-      watch = await kv.watch({
-        key: c.key,
-        headers_only: c.meta_only,
-        include: c.include_history ? KvWatchInclude.AllHistory : KvWatchInclude.LastValue,
-      })
-      entries = watch[Symbol.asyncIterator]()
-    },
-
-    async read(signal) {
-      for (;;) {
-        if (entries === undefined) throw new NotConnected(`${component}: not watching`)
-        pending ??= entries.next()
-        const next = await abortable(pending, signal)
-        pending = undefined
-        if (next.done === true) {
-          stopWatch()
-          throw new NotConnected(`${component}: the watch of bucket ${c.bucket} ended`)
-        }
-        const entry = next.value
-        // Go's IgnoreDeletes leaves out purges too.
-        if (c.ignore_deletes && entry.operation !== 'PUT') continue
-        logger.debug(`${component}: received kv bucket update`, {
-          nats_kv_bucket: entry.bucket,
-          nats_kv_key: entry.key,
-          nats_kv_revision: entry.revision,
-          nats_kv_operation: entry.operation,
+export const kvInput = defineInput({
+  name: 'nats_kv',
+  status: 'stable',
+  categories: ['Services'],
+  summary: 'Watches for updates in a NATS key-value bucket.',
+  description:
+    'Metadata: nats_kv_key, nats_kv_bucket, nats_kv_revision, nats_kv_delta, nats_kv_operation (KeyValuePutOp, KeyValueDeleteOp, KeyValuePurgeOp) and nats_kv_created (a timestamp). The connection name is the component label.',
+  fields,
+  create(config, context) {
+    const { logger } = context
+    const options = connectionOptions(component, config, context.label)
+    return inputSkeleton(config, context, {
+      async connect(signal): Promise<Watching> {
+        return openLinkWith(component, options, logger, signal, async (link) => {
+          const kv = await bindBucket(component, link, config.bucket)
+          const watch = await kv.watch({
+            key: config.key,
+            headers_only: config.meta_only,
+            include: config.include_history ? KvWatchInclude.AllHistory : KvWatchInclude.LastValue,
+          })
+          return { link, watch, entries: watch[Symbol.asyncIterator]() }
         })
-        return { batch: [entryMessage(entry)], ack: () => settled }
-      }
-    },
+      },
 
-    async close() {
-      closed = true
-      stopWatch()
-      await link?.close()
-    },
-  }
-}
+      async read(w, signal) {
+        for (;;) {
+          w.pending ??= w.entries.next()
+          const next = await abortable(w.pending, signal)
+          w.pending = undefined
+          if (next.done === true)
+            throw new NotConnected(`${component}: the watch of bucket ${config.bucket} ended`)
+          const entry = next.value
+          // Go's IgnoreDeletes leaves out purges too.
+          if (config.ignore_deletes && entry.operation !== 'PUT') continue
+          logger.debug(`${component}: received kv bucket update`, {
+            nats_kv_bucket: entry.bucket,
+            nats_kv_key: entry.key,
+            nats_kv_revision: entry.revision,
+            nats_kv_operation: entry.operation,
+          })
+          return { batch: [entryMessage(entry)], ack: () => settled }
+        }
+      },
 
-export const kvInputPlugin: Plugin<'input'> = {
-  spec: {
-    name: 'nats_kv',
-    kind: 'input',
-    status: 'stable',
-    categories: ['Services'],
-    summary: 'Watches for updates in a NATS key-value bucket.',
-    description:
-      'Metadata: nats_kv_key, nats_kv_bucket, nats_kv_revision, nats_kv_delta, nats_kv_operation (KeyValuePutOp, KeyValueDeleteOp, KeyValuePurgeOp) and nats_kv_created (a timestamp). The connection name is the component label.',
-    fields: [
-      urlsField,
-      bucketField('my_kv_bucket'),
-      field.string('key', {
-        default: '>',
-        description: 'Key to watch for updates, can include wildcards.',
-        examples: ['foo.bar.baz', 'foo.*.baz', 'foo.bar.*', 'foo.>'],
-      }),
-      field.bool('auto_replay_nacks', {
-        default: true,
-        description:
-          'Whether messages that are rejected (nacked) at the output level should be automatically replayed indefinitely, eventually resulting in back pressure if the cause of the rejections is persistent. If set to `false` these messages will instead be deleted.',
-      }),
-      field.bool('ignore_deletes', {
-        default: false,
-        advanced: true,
-        description: 'Do not send delete markers as messages.',
-      }),
-      field.bool('include_history', {
-        default: false,
-        advanced: true,
-        description: 'Include all the history per key, not just the last one.',
-      }),
-      field.bool('meta_only', {
-        default: false,
-        advanced: true,
-        description: 'Retrieve only the metadata of the entry',
-      }),
-      ...connectionTailFields,
-    ],
+      async disconnect(w) {
+        w.watch.stop()
+        await w.link.close()
+      },
+    })
   },
-  create(config: KvInputConfig, context) {
-    return autoReplayNacks(kvInput(config, context.label, context.logger), config.auto_replay_nacks)
-  },
-}
+})

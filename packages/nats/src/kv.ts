@@ -1,10 +1,12 @@
 // What the three `nats_kv` components share: the `bucket` field and binding to an existing bucket.
-import { type FieldSpec, field } from '@bento-ts/core'
+import { field } from '@bento-ts/core'
 import type { KV } from 'nats'
 import type { Link } from './connection.ts'
 
-export const bucketField = (example: string): FieldSpec =>
-  field.string('bucket', { description: 'The name of the KV bucket.', examples: [example] })
+export const bucketField = field.string('bucket', {
+  description: 'The name of the KV bucket.',
+  examples: ['my_kv_bucket'],
+})
 
 /** The bucket, which must exist (Bento does not create it either). */
 export async function bindBucket(component: string, link: Link, bucket: string): Promise<KV> {

@@ -1,9 +1,11 @@
 // The PubAck window against a stand-in connection: what it publishes and how each answer settles.
+import { BatchError, Message, NotConnected } from '@bento-ts/core'
 import type { Msg, NatsConnection } from 'nats'
 import { headers } from 'nats'
 import { describe, expect, test } from 'vitest'
+import type { Link } from './connection.ts'
 import { Outbox } from './outbox.ts'
-import { AckedPublisher, pubAckError, publishAll } from './publisher.ts'
+import { AckedPublisher, deliverBatch, pubAckError } from './publisher.ts'
 
 const encoder = new TextEncoder()
 /** one turn of the event loop: the outbox sends its burst */
@@ -112,14 +114,103 @@ test('pubAckError: success needs a stream', () => {
   expect(pubAckError('c', 's', msg('garbage'))?.message).toMatch(/unreadable PubAck/)
 })
 
-test('publishAll: a publish that cannot start fails the batch', async () => {
-  const started: Promise<void>[] = []
-  const result = publishAll(3, (i) => {
-    if (i === 2) throw new Error('bad key')
-    const p = Promise.reject(new Error('later failure'))
-    started.push(p)
-    return p
+/** A stand-in link: up until `close()`d, and a `drop()` that comes back up at once. */
+function fakeLink() {
+  let closed = false
+  return {
+    link: {
+      get up() {
+        return !closed
+      },
+      get closed() {
+        return closed
+      },
+      whenUp: async () => {
+        if (closed) throw new NotConnected('nats connection closed')
+      },
+    } as unknown as Link,
+    close: () => {
+      closed = true
+    },
+  }
+}
+
+describe('deliverBatch', () => {
+  const batch = () => [new Message('a'), new Message('b'), new Message('c')]
+
+  test('only the messages that failed are named: a BatchError, so the stored ones are not sent again', async () => {
+    const b = batch()
+    const err = await deliverBatch(
+      fakeLink().link,
+      b,
+      (i) => (i === 1 ? Promise.reject(new Error('no stream')) : Promise.resolve()),
+      new AbortController().signal,
+    ).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(BatchError)
+    expect([...(err as BatchError).failures.keys()]).toEqual([b[1]])
+    expect((err as BatchError).failures.get(b[1]!)!.message).toBe('no stream')
   })
-  await expect(result).rejects.toThrow('bad key')
-  await expect(publishAll(2, () => Promise.resolve())).resolves.toBeUndefined()
+
+  test('a publish that cannot start fails alone; when every message failed, the batch fails with the error', async () => {
+    const b = batch()
+    const err = await deliverBatch(
+      fakeLink().link,
+      b,
+      (i) => {
+        if (i === 2) throw new Error('bad key')
+        return Promise.resolve()
+      },
+      new AbortController().signal,
+    ).catch((e: unknown) => e)
+    expect([...(err as BatchError).failures.keys()]).toEqual([b[2]])
+    await expect(
+      deliverBatch(
+        fakeLink().link,
+        [new Message('x')],
+        () => Promise.reject(new Error('no stream listening')),
+        new AbortController().signal,
+      ),
+    ).rejects.toThrow('no stream listening')
+    await expect(
+      deliverBatch(fakeLink().link, b, () => Promise.resolve(), new AbortController().signal),
+    ).resolves.toBeUndefined()
+  })
+
+  test('publishes whose PubAck the dropped connection lost are sent again, and only those', async () => {
+    const sends: number[] = []
+    let lostOnce = true
+    await deliverBatch(
+      fakeLink().link,
+      batch(),
+      (i) => {
+        sends.push(i)
+        if (i === 0 && lostOnce) {
+          lostOnce = false
+          return Promise.reject(new NotConnected('connection lost before the PubAck'))
+        }
+        return Promise.resolve()
+      },
+      new AbortController().signal,
+    )
+    expect(sends).toEqual([0, 1, 2, 0])
+  })
+
+  test('a connection closed for good: NotConnected when nothing was stored, else a BatchError of the rest', async () => {
+    const f = fakeLink()
+    const b = batch()
+    const err = await deliverBatch(
+      f.link,
+      b,
+      (i) => {
+        if (i === 0) return Promise.resolve()
+        f.close()
+        return Promise.reject(new NotConnected('connection closed'))
+      },
+      new AbortController().signal,
+    ).catch((e: unknown) => e)
+    expect([...(err as BatchError).failures.keys()]).toEqual([b[1], b[2]])
+    await expect(
+      deliverBatch(f.link, [new Message('x')], () => Promise.resolve(), new AbortController().signal),
+    ).rejects.toBeInstanceOf(NotConnected)
+  })
 })

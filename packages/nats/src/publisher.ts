@@ -5,7 +5,9 @@
 // timer sweeps for PubAcks that never came. How many are outstanding is bounded by the caller
 // (the output's max_in_flight).
 
+import { type Batch, BatchError, NotConnected } from '@bento-ts/core'
 import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats'
+import type { Link } from './connection.ts'
 import type { Outbox } from './outbox.ts'
 
 interface Waiting {
@@ -148,18 +150,57 @@ export class AckedPublisher {
 }
 
 /**
- * Starts `count` publishes and resolves once all are stored; rejects with the first failure. A
- * publish that cannot even start (a bad subject) fails the batch, and those already started are
- * still awaited by nobody but cannot surface as unhandled rejections.
+ * Publishes every message of a batch (`start(i)` resolves once message `i` is stored) and
+ * resolves once all are. Publishes the connection lost before their PubAck are sent again once
+ * the client reconnected (it does so by itself); when only some messages failed for good, the
+ * error is a BatchError naming those, so the ones stored are not sent again. NotConnected once
+ * the connection is closed for good and nothing of the batch was stored: the runtime reconnects.
  */
-export function publishAll(count: number, start: (index: number) => Promise<void>): Promise<void> {
-  if (count === 1) return start(0)
-  const started: Promise<void>[] = []
+export function deliverBatch(
+  link: Link,
+  batch: Batch,
+  start: (index: number) => Promise<void>,
+  signal: AbortSignal,
+): Promise<void> {
+  // One message over a live link (the usual case): no retry bookkeeping unless it is needed.
+  if (batch.length !== 1 || !link.up) return deliverEach(link, batch, start, signal)
+  return startSafely(start, 0).catch((err: unknown) => {
+    if (err instanceof NotConnected && !link.closed && !signal.aborted)
+      return deliverEach(link, batch, start, signal)
+    throw err
+  })
+}
+
+async function deliverEach(
+  link: Link,
+  batch: Batch,
+  start: (index: number) => Promise<void>,
+  signal: AbortSignal,
+): Promise<void> {
+  let todo = batch.map((_, i) => i)
+  const failures: [number, Error][] = []
+  for (;;) {
+    await link.whenUp(signal)
+    const results = await Promise.allSettled(todo.map((i) => startSafely(start, i)))
+    const lost: number[] = []
+    results.forEach((r, k) => {
+      if (r.status === 'fulfilled') return
+      const error = r.reason as Error
+      if (error instanceof NotConnected && !link.closed && !signal.aborted) lost.push(todo[k]!)
+      else failures.push([todo[k]!, error])
+    })
+    if (lost.length === 0) break
+    todo = lost
+  }
+  if (failures.length === 0) return
+  if (failures.length < batch.length) throw new BatchError(batch, failures)
+  throw failures.find(([, e]) => e instanceof NotConnected)?.[1] ?? failures[0]![1]
+}
+
+const startSafely = (start: (index: number) => Promise<void>, i: number): Promise<void> => {
   try {
-    for (let i = 0; i < count; i++) started.push(start(i))
+    return start(i)
   } catch (err) {
-    for (const p of started) p.catch(() => {})
     return Promise.reject(err)
   }
-  return Promise.all(started).then(() => {})
 }

@@ -1,21 +1,16 @@
 // Interpolated fields of the outputs (subject, key), rendered per message.
-import { BatchView, type Interpolated, interpolated } from '@bento-ts/core/kit'
+import { BatchView, interpolation } from '@bento-ts/core/kit'
 
 /**
  * A field rendered for message `index` of a batch; a static one is rendered once, and the batch
- * view (which the Bloblang engine needs) is only asked for when a field is dynamic.
+ * view (which the Bloblang engine needs) is only asked for when a field is dynamic. A bad
+ * expression is a FieldError; a failing one throws `<field> interpolation error: …`.
  */
-export function perMessage(source: string, what: string): (view: () => BatchView, index: number) => string {
-  const parsed: Interpolated = interpolated(source, what)
+export function perMessage(field: string, source: string): (view: () => BatchView, index: number) => string {
+  const parsed = interpolation(field, source)
   if (parsed.isStatic) {
     const text = parsed.text(new BatchView([]), 0)
     return () => text
   }
-  return (view, index) => {
-    try {
-      return parsed.text(view(), index)
-    } catch (err) {
-      throw new Error(`${what}: failed string interpolation: ${(err as Error).message}`)
-    }
-  }
+  return (view, index) => parsed.text(view(), index)
 }

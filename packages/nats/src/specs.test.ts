@@ -2,16 +2,24 @@
 // and consumer settings follow from them.
 
 import { Timestamp } from '@bento-ts/bloblang'
-import { defaultsOf, type FieldSpec, type Plugin } from '@bento-ts/core'
+import {
+  defaultsOf,
+  type FieldSpec,
+  loadStreamConfig,
+  type Plugin,
+  silentLogger,
+  standardEnvironment,
+  startStream,
+} from '@bento-ts/core'
 import type { KvEntry } from 'nats'
 import { describe, expect, test } from 'vitest'
-import { plugins } from './index.ts'
+import { components, register } from './index.ts'
 import { checkJetStreamInput, consumerConfig, type JetStreamInputConfig } from './input-jetstream.ts'
 import { createdOf, entryMessage } from './input-kv.ts'
 import { nakPayload } from './input-nats.ts'
 
 const find = (kind: string, name: string): Plugin =>
-  plugins.find((p) => p.spec.kind === kind && p.spec.name === name)!
+  components.find((p) => p.spec.kind === kind && p.spec.name === name)!
 const names = (fields: readonly FieldSpec[] | undefined) => (fields ?? []).map((f) => f.name)
 
 describe('specs', () => {
@@ -128,7 +136,7 @@ const base: JetStreamInputConfig = {
 
 describe('nats_jetstream settings', () => {
   test('field combinations Bento rejects', () => {
-    expect(() => checkJetStreamInput(base)).toThrow('nats_jetstream: subject is empty')
+    expect(() => checkJetStreamInput(base)).toThrow('subject: subject is empty')
     expect(() => checkJetStreamInput({ ...base, bind: true })).toThrow(
       'stream or durable is required when bind is true',
     )
@@ -136,10 +144,10 @@ describe('nats_jetstream settings', () => {
       'durable is required when bind is true',
     )
     expect(() => checkJetStreamInput({ ...base, subject: 'a', ack_wait: 'soon' })).toThrow(
-      'nats_jetstream: ack_wait',
+      'ack_wait: failed to parse duration',
     )
     expect(() => checkJetStreamInput({ ...base, subject: 'a', deliver: 'first' as 'all' })).toThrow(
-      'nats_jetstream: deliver: "first" is not one of',
+      'deliver: "first" is not one of',
     )
     expect(() => checkJetStreamInput({ ...base, bind: true, stream: 'S', durable: 'd' })).not.toThrow()
   })
@@ -206,5 +214,27 @@ describe('nats_kv entries', () => {
   test('without an ack subject the created time comes from the client (milliseconds)', () => {
     const t = createdOf(entry('PUT'))
     expect([t.sec, t.nsec]).toEqual([1_700_000_000, 123_000_000])
+  })
+})
+
+describe('config errors fail the stream at start, naming the config path', () => {
+  const start = async (yaml: string) => {
+    const env = standardEnvironment()
+    register(env)
+    return startStream(loadStreamConfig(yaml, env), env, { logger: silentLogger })
+  }
+
+  test('fields the components cannot use', async () => {
+    await expect(
+      start('input:\n  nats_jetstream:\n    urls: [ "nats://127.0.0.1:1" ]\noutput:\n  drop: {}'),
+    ).rejects.toThrow('input.nats_jetstream.subject: subject is empty')
+    await expect(
+      start('input:\n  nats:\n    urls: [ " , " ]\n    subject: a\noutput:\n  drop: {}'),
+    ).rejects.toThrow('input.nats.urls: at least one URL is required')
+    await expect(
+      start(
+        'input:\n  nats:\n    urls: [ "nats://127.0.0.1:1" ]\n    subject: a\n    prefetch_count: -1\noutput:\n  drop: {}',
+      ),
+    ).rejects.toThrow('input.nats.prefetch_count: must be greater than or equal to zero (got -1)')
   })
 })

@@ -1,8 +1,8 @@
 // Bento's tracing fields. bento-ts has no tracer yet: configs that set them still run, and the
 // fields are documented as accepted without effect.
-import { type FieldSpec, field } from '@bento-ts/core'
+import { field } from '@bento-ts/core'
 
-export const inputTracingFields: readonly FieldSpec[] = [
+export const inputTracingFields = [
   field.bloblang('extract_tracing_map', {
     optional: true,
     advanced: true,
@@ -15,9 +15,9 @@ export const inputTracingFields: readonly FieldSpec[] = [
     description:
       'EXPERIMENTAL: Starts a new root span with link to parent. Accepted; bento-ts does not trace yet.',
   }),
-]
+] as const
 
-export const outputTracingField: FieldSpec = field.bloblang('inject_tracing_map', {
+export const outputTracingField = field.bloblang('inject_tracing_map', {
   optional: true,
   advanced: true,
   description:

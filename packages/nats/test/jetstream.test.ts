@@ -1,5 +1,5 @@
 // JetStream: the `nats_jetstream` input and output against the real server.
-import { silentLogger } from '@bento-ts/core'
+import { type ComponentContext, silentLogger } from '@bento-ts/core'
 import { eventually } from '@bento-ts/test-services'
 import { AckPolicy, headers, type JetStreamManager, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -334,11 +334,12 @@ output:
   })
 
   test('a write to a subject no stream listens on fails (nothing is acked as stored)', async () => {
-    const output = jetStreamOutput(
+    const output = await jetStreamOutput.create(
       {
         urls: [natsUrl()],
         subject: unique('nowhere'),
         headers: {},
+        metadata: { include_prefixes: [], include_patterns: [] },
         max_in_flight: 8,
         tls: {
           enabled: false,
@@ -349,8 +350,7 @@ output:
           client_certs: [],
         },
       },
-      'test',
-      silentLogger,
+      { label: 'test', logger: silentLogger } as ComponentContext,
     )
     const signal = new AbortController().signal
     await output.connect(signal)

@@ -1,6 +1,6 @@
 // Key-value buckets: the `nats_kv` input (watch), output and cache against the real server.
 import { Timestamp } from '@bento-ts/bloblang'
-import { KeyExists, KeyNotFound, silentLogger } from '@bento-ts/core'
+import { type ComponentContext, KeyExists, KeyNotFound, silentLogger } from '@bento-ts/core'
 import { eventually } from '@bento-ts/test-services'
 import type { KV, NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -193,15 +193,14 @@ output:
     const { name } = await newBucket('badkey')
     const { kvOutput } = await import('../src/index.ts')
     const { Message } = await import('@bento-ts/core')
-    const output = kvOutput(
+    const output = await kvOutput.create(
       { urls: [natsUrl()], bucket: name, key: 'bad key!', max_in_flight: 1, tls },
-      'test',
-      silentLogger,
+      { label: 'test', logger: silentLogger } as ComponentContext,
     )
     const signal = new AbortController().signal
     await output.connect(signal)
     try {
-      expect(() => output.write([new Message('x')], signal)).toThrow(/key "bad key!"/)
+      await expect(output.write([new Message('x')], signal)).rejects.toThrow(/key "bad key!"/)
     } finally {
       await output.close()
     }
@@ -209,9 +208,11 @@ output:
 })
 
 describe('nats_kv cache', () => {
+  const cacheContext = { label: 'cache_test', logger: silentLogger } as ComponentContext
+
   test('get, set, add and delete with KeyNotFound and KeyExists', async () => {
     const { name, kv } = await newBucket('cache')
-    const cache = kvCache({ urls: [natsUrl()], bucket: name, tls }, 'cache_test', silentLogger)
+    const cache = await kvCache.create({ urls: [natsUrl()], bucket: name, tls }, cacheContext)
     try {
       await expect(cache.get('missing')).rejects.toBeInstanceOf(KeyNotFound)
       await cache.add('a', encoder.encode('1'))
@@ -233,7 +234,7 @@ describe('nats_kv cache', () => {
   })
 
   test('a missing bucket is an error naming it', async () => {
-    const cache = kvCache({ urls: [natsUrl()], bucket: unique('absent'), tls }, 'cache_test', silentLogger)
+    const cache = await kvCache.create({ urls: [natsUrl()], bucket: unique('absent'), tls }, cacheContext)
     try {
       await expect(cache.get('x')).rejects.toThrow(/nats_kv: bucket absent_/)
     } finally {
