@@ -12,6 +12,9 @@ import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/clie
 import {
   addPlugin,
   type Batch,
+  type ComponentContext,
+  createBuilder,
+  createMetrics,
   field,
   loadStreamConfig,
   type Message,
@@ -36,6 +39,21 @@ export function moto() {
 export function awsYaml(): string {
   const m = moto()
   return `region: ${m.region}, endpoint: "${m.endpoint}", force_path_style_urls: true, credentials: { id: ${m.id}, secret: ${m.secret} }`
+}
+
+/** The context a component gets from the runtime, for building one directly in a test. */
+export function testContext(): ComponentContext {
+  const metrics = createMetrics()
+  const { builder, resources } = createBuilder(standardEnvironment(), silentLogger, metrics, {})
+  return {
+    label: 'test',
+    path: 'test',
+    logger: silentLogger,
+    metrics,
+    resources,
+    build: builder,
+    signal: new AbortController().signal,
+  }
 }
 
 const credentials = () => {

@@ -12,6 +12,9 @@ import {
 import {
   addPlugin,
   type Batch,
+  type ComponentContext,
+  createBuilder,
+  createMetrics,
   type Environment,
   field,
   loadStreamConfig,
@@ -55,6 +58,21 @@ export function awsConfig() {
       expiry_window: '',
       from_ec2_role: false,
     },
+  }
+}
+
+/** The context a component gets from the runtime, for building one directly in a test. */
+export function testContext(): ComponentContext {
+  const metrics = createMetrics()
+  const { builder, resources } = createBuilder(standardEnvironment(), silentLogger, metrics, {})
+  return {
+    label: 'test',
+    path: 'test',
+    logger: silentLogger,
+    metrics,
+    resources,
+    build: builder,
+    signal: new AbortController().signal,
   }
 }
 
