@@ -228,7 +228,7 @@ export function sqsOutput(
       if (refused.length > 0) {
         const reasons = new Map<string, Error>()
         for (const f of refused) {
-          if (f.Id === undefined) continue
+          if (f.Id === undefined || !byId.has(f.Id)) continue
           reasons.set(f.Id, new Error(`aws_sqs: SQS refused entry ${f.Id}: ${f.Code}: ${f.Message ?? ''}`))
         }
         throw givingUp(
