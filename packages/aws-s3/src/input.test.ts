@@ -1,5 +1,7 @@
-import { silentLogger } from '@bento-ts/core'
+import { loadStreamConfig, silentLogger, standardEnvironment, startStream } from '@bento-ts/core'
 import { describe, expect, test } from 'vitest'
+import { testContext } from '../test/helpers.ts'
+import { register } from './index.ts'
 import { type S3InputConfig, type S3SqsConfig, s3Input } from './input.ts'
 
 const sqs: S3SqsConfig = {
@@ -37,30 +39,46 @@ const config = (over: Partial<S3InputConfig>): S3InputConfig => ({
 })
 
 describe('aws_s3 input settings', () => {
-  test('a bucket or a queue is needed, and a prefix only goes with a bucket listing', () => {
-    expect(() => s3Input(config({}), { logger: silentLogger })).toThrow(
-      'aws_s3: either a bucket or an sqs.url must be specified',
-    )
-    expect(() =>
-      s3Input(config({ bucket: 'b', sqs: { ...sqs, url: '' } }), { logger: silentLogger }),
-    ).not.toThrow()
-    expect(() => s3Input(config({ prefix: 'p/', sqs }), { logger: silentLogger })).toThrow(
-      'aws_s3: cannot specify both a prefix and sqs.url',
-    )
+  const refused = (c: S3InputConfig) => s3Input(c, testContext())
+
+  test('a bucket or a queue is needed, and a prefix only goes with a bucket listing', async () => {
+    await expect(refused(config({}))).rejects.toMatchObject({
+      name: 'FieldError',
+      message: 'bucket: either a bucket or an sqs.url must be specified',
+    })
+    await expect(refused(config({ bucket: 'b', sqs: { ...sqs, url: '' } }))).resolves.toBeDefined()
+    await expect(refused(config({ prefix: 'p/', sqs }))).rejects.toMatchObject({
+      name: 'FieldError',
+      message: 'prefix: cannot specify both a prefix and sqs.url',
+    })
   })
 
-  test('notification settings out of range are refused with the field named', () => {
-    expect(() =>
-      s3Input(config({ sqs: { ...sqs, delay_period: 'later' } }), { logger: silentLogger }),
-    ).toThrow('aws_s3: sqs.delay_period:')
-    expect(() => s3Input(config({ sqs: { ...sqs, max_messages: 0 } }), { logger: silentLogger })).toThrow(
-      'aws_s3: sqs.max_messages must be between 1 and 10, got 0',
-    )
+  test('notification settings out of range are refused with the field named', async () => {
+    await expect(refused(config({ sqs: { ...sqs, delay_period: 'later' } }))).rejects.toMatchObject({
+      name: 'FieldError',
+      field: 'sqs.delay_period',
+    })
+    await expect(refused(config({ sqs: { ...sqs, max_messages: 0 } }))).rejects.toMatchObject({
+      name: 'FieldError',
+      message: 'sqs.max_messages: must be between 1 and 10, got 0',
+    })
   })
 
-  test('an unknown scanner is refused', () => {
-    expect(() => s3Input(config({ bucket: 'b', scanner: { nope: {} } }), { logger: silentLogger })).toThrow(
-      'aws_s3: scanner nope is not supported',
+  test('an unknown scanner is refused', async () => {
+    await expect(refused(config({ bucket: 'b', scanner: { nope: {} } }))).rejects.toMatchObject({
+      name: 'FieldError',
+      message: 'scanner: scanner nope is not supported',
+    })
+  })
+
+  test('through the runtime, a refused setting names its whole config path', async () => {
+    const env = register(standardEnvironment())
+    const stream = loadStreamConfig(
+      'input: { aws_s3: { sqs: { url: "http://sqs.local/q", max_messages: 11 } } }\noutput: { drop: {} }',
+      env,
+    )
+    await expect(startStream(stream, env, { logger: silentLogger })).rejects.toThrow(
+      'input.aws_s3.sqs.max_messages: must be between 1 and 10, got 11',
     )
   })
 })

@@ -17,41 +17,111 @@ import {
   SQSClient,
   type Message as SqsMessage,
 } from '@aws-sdk/client-sqs'
-import { awsClientConfig } from '@bento-ts/aws-sqs/aws'
+import { awsClientConfig, awsFields } from '@bento-ts/aws'
 import {
-  type AckFn,
   type Batch,
+  type ComponentContext,
+  type ConfigOf,
   EndOfInput,
+  FieldError,
+  field,
   type Input,
   type Logger,
-  NotConnected,
   parseDuration,
 } from '@bento-ts/core'
 import {
   abortable,
   ByteReader,
+  codecFields,
+  defineInput,
+  type InputRead,
+  inputSkeleton,
   type ScannerConfig,
   type ScannerStream,
   SourceAcks,
   scannerFromConfig,
 } from '@bento-ts/core/kit'
-import { type NotificationPaths, objectsOf } from './notification.ts'
-import { rfc3339, type S3ClientConfig, s3Client } from './s3.ts'
+import { objectsOf } from './notification.ts'
+import { checksumFields, forcePathStyleField, rfc3339, s3ClientOf } from './s3.ts'
 
-export interface S3SqsConfig extends NotificationPaths {
-  url: string
-  endpoint: string
-  delay_period: string
-  max_messages: number
-  wait_time_seconds: number
-}
+const sqsFields = [
+  field.string('url', {
+    default: '',
+    description:
+      'An SQS queue of S3 event notifications: when set, the objects they name are read instead of a listing.',
+  }),
+  field.string('endpoint', {
+    default: '',
+    advanced: true,
+    description: 'A custom endpoint for SQS; empty: the `endpoint` of the component.',
+  }),
+  field.string('key_path', {
+    default: 'Records.*.s3.object.key',
+    description: 'A dot path to the object keys in a notification (`*`: every element).',
+  }),
+  field.string('bucket_path', {
+    default: 'Records.*.s3.bucket.name',
+    description:
+      'A dot path to the bucket names in a notification; the n-th key goes with the n-th bucket, `bucket` otherwise.',
+  }),
+  field.string('envelope_path', {
+    default: '',
+    description:
+      'A dot path to a JSON string holding the notification inside the SQS message: `Message` for notifications that reach SQS through SNS.',
+    examples: ['Message'],
+  }),
+  field.string('delay_period', {
+    default: '',
+    advanced: true,
+    description: 'Wait this long after a notification was sent before downloading its object (a duration).',
+    examples: ['10s', '5m'],
+  }),
+  field.int('max_messages', {
+    default: 10,
+    advanced: true,
+    description: 'The most notifications one poll may return, 1 to 10.',
+  }),
+  field.int('wait_time_seconds', {
+    default: 0,
+    advanced: true,
+    description: 'How long one poll waits for notifications to arrive (long polling), 0 to 20 seconds.',
+  }),
+] as const
 
-export interface S3InputConfig extends S3ClientConfig, ScannerConfig {
-  bucket: string
-  prefix: string
-  delete_objects: boolean
-  sqs?: S3SqsConfig
-}
+// core's codecFields are typed as plain field specs: the config type names their fields itself
+// (ScannerConfig), from the fields around them.
+const leading = [
+  field.string('bucket', {
+    default: '',
+    description:
+      'The bucket to read; may be left empty when `sqs.url` is set and the notifications name the bucket.',
+  }),
+  field.string('prefix', {
+    default: '',
+    description: 'Read only the objects whose key starts with this (listing mode).',
+  }),
+  ...awsFields,
+  forcePathStyleField,
+  field.bool('delete_objects', {
+    default: false,
+    advanced: true,
+    description: 'Delete each object once every message read from it was delivered.',
+  }),
+] as const
+
+const trailing = [
+  field.object('sqs', sqsFields, {
+    optional: true,
+    description:
+      'Read the objects named by S3 event notifications in an SQS queue instead of listing the bucket.',
+  }),
+  ...checksumFields,
+] as const
+
+const fields = [...leading, ...codecFields('to_the_end'), ...trailing] as const
+
+export type S3InputConfig = ConfigOf<readonly [...typeof leading, ...typeof trailing]> & ScannerConfig
+export type S3SqsConfig = NonNullable<S3InputConfig['sqs']>
 
 /** An object to read, and what to do once it was delivered (or not). */
 interface Target {
@@ -241,61 +311,68 @@ function objectMetadata(target: Target, object: GetObjectCommandOutput): [string
 }
 
 export interface S3InputOptions {
-  logger: Logger
   /** keys per ListObjectsV2 page (S3's default, 1000, when not given) */
   pageSize?: number
 }
 
-export function s3Input(config: S3InputConfig, options: S3InputOptions): Input {
-  const { logger } = options
+/** One connection: the clients, where the objects come from, and the object being read. */
+interface Session {
+  s3: S3Client
+  targets: Targets
+  /** an object taken from the targets but not opened yet (a read gave up while it was fetched) */
+  waiting: Target | undefined
+  current: OpenObject | undefined
+}
+
+export async function s3Input(
+  config: S3InputConfig,
+  context: ComponentContext,
+  options: S3InputOptions = {},
+): Promise<Input> {
+  const { logger } = context
   const sqsConfig = config.sqs !== undefined && config.sqs.url !== '' ? config.sqs : undefined
   if (config.bucket === '' && sqsConfig === undefined) {
-    throw new Error('aws_s3: either a bucket or an sqs.url must be specified')
+    throw new FieldError('bucket', 'either a bucket or an sqs.url must be specified')
   }
   if (config.prefix !== '' && sqsConfig !== undefined) {
-    throw new Error('aws_s3: cannot specify both a prefix and sqs.url')
+    throw new FieldError('prefix', 'cannot specify both a prefix and sqs.url')
   }
   let delayMs = 0
   if (sqsConfig !== undefined && sqsConfig.delay_period !== '') {
     try {
       delayMs = parseDuration(sqsConfig.delay_period)
     } catch (err) {
-      throw new Error(`aws_s3: sqs.delay_period: ${(err as Error).message}`)
+      throw new FieldError('sqs.delay_period', (err as Error).message, { cause: err })
     }
   }
   if (sqsConfig !== undefined && !(sqsConfig.max_messages >= 1 && sqsConfig.max_messages <= 10)) {
-    throw new Error(`aws_s3: sqs.max_messages must be between 1 and 10, got ${sqsConfig.max_messages}`)
+    throw new FieldError('sqs.max_messages', `must be between 1 and 10, got ${sqsConfig.max_messages}`)
   }
   const scanners = (() => {
     try {
       return scannerFromConfig(config)
     } catch (err) {
-      throw new Error(`aws_s3: ${(err as Error).message}`)
+      throw new FieldError('scanner', (err as Error).message, { cause: err })
     }
   })()
-
-  let s3: S3Client | undefined
-  let sqs: SQSClient | undefined
-  let targets: Targets | undefined
-  /** an object taken from the targets but not opened yet (a read gave up while it was fetched) */
-  let waiting: Target | undefined
-  let current: OpenObject | undefined
-  let closed = false
-
-  const deleteObject = async (t: Target): Promise<void> => {
-    if (!config.delete_objects) return
-    await s3!.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: t.key }))
-  }
+  const newS3 = s3ClientOf(config)
+  const sqsOptions =
+    sqsConfig === undefined
+      ? undefined
+      : awsClientConfig({
+          ...config,
+          endpoint: sqsConfig.endpoint !== '' ? sqsConfig.endpoint : config.endpoint,
+        })
 
   /** Downloads an object and starts scanning it; undefined when it no longer exists. */
-  const open = async (target: Target, signal: AbortSignal): Promise<OpenObject | undefined> => {
+  const open = async (s3: S3Client, target: Target, signal: AbortSignal): Promise<OpenObject | undefined> => {
     if (delayMs > 0 && target.notifiedAt !== undefined) {
       const wait = target.notifiedAt + delayMs - Date.now()
       if (wait > 0) await abortable(new Promise((resolve) => setTimeout(resolve, wait)), signal)
     }
     let object: GetObjectCommandOutput
     try {
-      object = await s3!.send(new GetObjectCommand({ Bucket: target.bucket, Key: target.key }), {
+      object = await s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: target.key }), {
         abortSignal: signal,
       })
     } catch (err) {
@@ -315,87 +392,99 @@ export function s3Input(config: S3InputConfig, options: S3InputOptions): Input {
     return { target, scanner, acks, metadata: objectMetadata(target, object) }
   }
 
-  const closeCurrent = async (finished: boolean): Promise<void> => {
-    const object = current
-    current = undefined
+  const closeCurrent = async (session: Session, finished: boolean): Promise<void> => {
+    const object = session.current
+    session.current = undefined
     if (object === undefined) return
     await object.scanner.close()
     await object.acks.close(finished)
   }
 
-  return {
-    async connect(signal) {
-      if (closed) throw new Error('aws_s3: input is closed')
-      s3 ??= s3Client(config, 'aws_s3')
-      if (sqsConfig !== undefined) {
-        sqs ??= new SQSClient(
-          awsClientConfig(
-            { ...config, endpoint: sqsConfig.endpoint !== '' ? sqsConfig.endpoint : config.endpoint },
-            'aws_s3',
-          ),
-        )
-        targets ??= notifiedTargets(sqs, sqsConfig, config.bucket, deleteObject, logger)
-        return
-      }
-      if (targets === undefined) {
-        const listing = listedTargets(s3, config, options.pageSize, deleteObject)
-        // The first page is read now: a missing bucket or a refused listing shows at connect.
-        waiting = await listing.next(signal)
-        targets = listing
-      }
-    },
-
-    async read(signal): Promise<{ batch: Batch; ack: AckFn }> {
-      if (targets === undefined || closed) throw new NotConnected()
-      for (;;) {
-        if (current === undefined) {
-          const target = waiting ?? (await targets.next(signal))
-          waiting = undefined
-          if (target === undefined) {
-            if (targets.finite) throw new EndOfInput()
-            continue
-          }
-          try {
-            current = await open(target, signal)
-          } catch (err) {
-            // Not lost: the next read tries this object again (its notification stays taken).
-            waiting = target
-            throw err
-          }
-          if (current === undefined) continue
-        }
-        const object = current
-        let batch: Batch | undefined
-        try {
-          batch = await object.scanner.next(signal)
-        } catch (err) {
-          if (signal.aborted) throw err
-          logger.error(
-            `aws_s3: reading ${object.target.bucket}/${object.target.key}: ${(err as Error).message}`,
-          )
-          await object.acks.fail(err as Error)
-          await closeCurrent(false)
-          throw err
-        }
-        if (batch === undefined) {
-          await closeCurrent(true)
+  const read = async (session: Session, signal: AbortSignal): Promise<InputRead> => {
+    for (;;) {
+      if (session.current === undefined) {
+        const target = session.waiting ?? (await session.targets.next(signal))
+        session.waiting = undefined
+        if (target === undefined) {
+          if (session.targets.finite) throw new EndOfInput()
           continue
         }
-        for (const message of batch) {
-          for (const [k, v] of object.metadata) message.metadata.set(k, v)
+        try {
+          session.current = await open(session.s3, target, signal)
+        } catch (err) {
+          // Not lost: the next read tries this object again (its notification stays taken).
+          session.waiting = target
+          throw err
         }
-        return { batch, ack: object.acks.track() }
+        if (session.current === undefined) continue
+      }
+      const object = session.current
+      let batch: Batch | undefined
+      try {
+        batch = await object.scanner.next(signal)
+      } catch (err) {
+        if (signal.aborted) throw err
+        logger.error(
+          `aws_s3: reading ${object.target.bucket}/${object.target.key}: ${(err as Error).message}`,
+        )
+        await object.acks.fail(err as Error)
+        await closeCurrent(session, false)
+        throw err
+      }
+      if (batch === undefined) {
+        await closeCurrent(session, true)
+        continue
+      }
+      for (const message of batch) {
+        for (const [k, v] of object.metadata) message.metadata.set(k, v)
+      }
+      return { batch, ack: object.acks.track() }
+    }
+  }
+
+  // A listing has no way to ask again for what was not delivered: the skeleton replays it instead.
+  // Notifications go back to their queue.
+  return inputSkeleton(sqsConfig === undefined ? { auto_replay_nacks: true } : {}, context, {
+    async connect(signal) {
+      const s3 = newS3()
+      const deleteObject = async (t: Target): Promise<void> => {
+        if (!config.delete_objects) return
+        await s3.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: t.key }))
+      }
+      if (sqsOptions !== undefined && sqsConfig !== undefined) {
+        const sqs = new SQSClient(sqsOptions)
+        const targets = notifiedTargets(sqs, sqsConfig, config.bucket, deleteObject, logger)
+        return { s3, targets, waiting: undefined, current: undefined }
+      }
+      const targets = listedTargets(s3, config, options.pageSize, deleteObject)
+      try {
+        // The first page is read now: a missing bucket or a refused listing shows at connect.
+        const waiting = await targets.next(signal)
+        return { s3, targets, waiting, current: undefined }
+      } catch (err) {
+        s3.destroy()
+        throw err
       }
     },
-
-    async close() {
-      if (closed) return
-      closed = true
-      await closeCurrent(false)
-      const left = waiting
-      waiting = undefined
+    read,
+    async disconnect(session) {
+      await closeCurrent(session, false)
+      const left = session.waiting
+      session.waiting = undefined
       if (left !== undefined) await left.done(new Error('service shutting down')).catch(() => {})
-      await targets?.close()
+      await session.targets.close()
     },
-  }
+  })
 }
+
+export const s3InputComponent = defineInput({
+  name: 'aws_s3',
+  status: 'stable',
+  categories: ['Services', 'AWS'],
+  summary:
+    'Downloads objects of an Amazon S3 bucket, listed under a prefix or named by S3 event notifications read from SQS.',
+  description:
+    'Each object is streamed through the `scanner` (the whole object by default). An object is deleted (`delete_objects`) only once every message read from it was delivered; in notification mode its SQS message is deleted then too, and made visible again when a message could not be delivered. Adds the metadata `s3_key`, `s3_bucket`, `s3_last_modified_unix`, `s3_last_modified` (RFC 3339), `s3_content_type`, `s3_content_encoding`, `s3_version_id` and every user metadata key of the object.',
+  fields,
+  create: (config, context) => s3Input(config, context),
+})

@@ -1,15 +1,7 @@
 // What the aws_s3 input and output share: the S3 client settings on top of the common AWS ones.
 import { S3Client } from '@aws-sdk/client-s3'
-import { type AwsConfig, awsClientConfig } from '@bento-ts/aws-sqs/aws'
-import { type FieldSpec, field } from '@bento-ts/core'
-
-export type ChecksumWhen = 'when_supported' | 'when_required'
-
-export interface S3ClientConfig extends AwsConfig {
-  force_path_style_urls: boolean
-  request_checksum_calculation: ChecksumWhen
-  response_checksum_validation: ChecksumWhen
-}
+import { type AwsConfig, awsClientConfig } from '@bento-ts/aws'
+import { type ConfigOf, FieldError, field } from '@bento-ts/core'
 
 export const forcePathStyleField = field.bool('force_path_style_urls', {
   default: false,
@@ -24,7 +16,7 @@ export const forcePathStyleField = field.bool('force_path_style_urls', {
  * S3-compatible stores reject such requests or return checksums that do not validate: for them,
  * `when_required` goes back to the old behaviour (checksums only where the API requires one).
  */
-export const checksumFields: FieldSpec[] = [
+export const checksumFields = [
   field.string('request_checksum_calculation', {
     default: 'when_supported',
     options: ['when_supported', 'when_required'],
@@ -39,31 +31,32 @@ export const checksumFields: FieldSpec[] = [
     description:
       'When checksums of downloaded objects are validated: `when_supported` (the AWS default: whenever the store returns one) or `when_required` (only when asked for). Set `when_required` for S3-compatible stores whose checksums do not validate.',
   }),
-]
+] as const
 
-const sdkWhen = (when: ChecksumWhen, name: string, component: string): 'WHEN_SUPPORTED' | 'WHEN_REQUIRED' => {
+/** The settings of an S3 client: the AWS ones, path-style addressing and checksums. */
+export type S3ClientConfig = AwsConfig &
+  ConfigOf<readonly [typeof forcePathStyleField, ...typeof checksumFields]>
+
+export type ChecksumWhen = S3ClientConfig['request_checksum_calculation']
+
+const sdkWhen = (when: ChecksumWhen, name: string): 'WHEN_SUPPORTED' | 'WHEN_REQUIRED' => {
   if (when === 'when_supported') return 'WHEN_SUPPORTED'
   if (when === 'when_required') return 'WHEN_REQUIRED'
-  throw new Error(
-    `${component}: ${name} must be when_supported or when_required, got ${JSON.stringify(when)}`,
-  )
+  throw new FieldError(name, `must be when_supported or when_required, got ${JSON.stringify(when)}`)
 }
 
-export function s3Client(config: S3ClientConfig, component: string): S3Client {
-  return new S3Client({
-    ...awsClientConfig(config, component),
+/**
+ * Makes S3 clients of the settings; the settings are checked here, once (a FieldError for what
+ * cannot work), not at each connect.
+ */
+export function s3ClientOf(config: S3ClientConfig): () => S3Client {
+  const options = {
+    ...awsClientConfig(config),
     forcePathStyle: config.force_path_style_urls,
-    requestChecksumCalculation: sdkWhen(
-      config.request_checksum_calculation,
-      'request_checksum_calculation',
-      component,
-    ),
-    responseChecksumValidation: sdkWhen(
-      config.response_checksum_validation,
-      'response_checksum_validation',
-      component,
-    ),
-  })
+    requestChecksumCalculation: sdkWhen(config.request_checksum_calculation, 'request_checksum_calculation'),
+    responseChecksumValidation: sdkWhen(config.response_checksum_validation, 'response_checksum_validation'),
+  }
+  return () => new S3Client(options)
 }
 
 /** Go's time.RFC3339 of a UTC time: whole seconds, `Z`. */

@@ -16,6 +16,7 @@ import {
   removeBucket,
   s3Sdk,
   sqsSdk,
+  testContext,
 } from './helpers.ts'
 
 const s3 = s3Sdk()
@@ -135,7 +136,7 @@ test('a notification naming two objects is deleted once both were delivered; obj
       ]),
     }),
   )
-  const input = s3Input(config('', url, { delete_objects: true }), { logger: silentLogger })
+  const input = await s3Input(config('', url, { delete_objects: true }), testContext())
   await input.connect(signal)
   const first = await readOne(input)
   expect([first.key, ...first.texts]).toEqual(['a b.txt', 'first'])
@@ -161,7 +162,7 @@ test('a message that was not delivered makes its notification visible again, and
     new PutObjectCommand({ Bucket: bucket, Key: 'k.json', Body: '{"v":1}', ContentType: 'application/json' }),
   )
   await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: event([{ bucket, key: 'k.json' }]) }))
-  const input = s3Input(config('', url), { logger: silentLogger })
+  const input = await s3Input(config('', url), testContext())
   await input.connect(signal)
   const first = await readOne(input)
   await first.ack(new Error('output failed'))
@@ -189,12 +190,12 @@ test('SNS envelope, the configured bucket for events without one, lines scanner;
       Message: JSON.stringify({ Records: [{ s3: { object: { key } } }] }),
     })
   await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: wrapped('x.txt') }))
-  const input = s3Input(
+  const input = await s3Input(
     config(bucket, url, {
       scanner: { lines: {} },
       sqs: { ...config(bucket, url).sqs!, envelope_path: 'Message', bucket_path: 'Records.*.s3.bucket.name' },
     }),
-    { logger: silentLogger },
+    testContext(),
   )
   await input.connect(signal)
   const a = await readOne(input)

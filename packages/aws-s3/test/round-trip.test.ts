@@ -6,10 +6,18 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3'
-import { autoReplayNacks, silentLogger } from '@bento-ts/core'
 import { afterAll, describe, expect, test } from 'vitest'
 import { s3Input } from '../src/input.ts'
-import { awsYaml, captureEnvironment, createBucket, keysOf, moto, removeBucket, s3Sdk } from './helpers.ts'
+import {
+  awsYaml,
+  captureEnvironment,
+  createBucket,
+  keysOf,
+  moto,
+  removeBucket,
+  s3Sdk,
+  testContext,
+} from './helpers.ts'
 
 const s3 = s3Sdk()
 const buckets: string[] = []
@@ -159,8 +167,8 @@ describe('aws_s3 input against moto', () => {
       request_checksum_calculation: 'when_supported' as const,
       response_checksum_validation: 'when_supported' as const,
     }
-    // Five keys per page: the twelve objects take three pages.
-    const input = autoReplayNacks(s3Input(config, { logger: silentLogger, pageSize: 5 }))
+    // Five keys per page: the twelve objects take three pages. A listing replays nacks itself.
+    const input = await s3Input(config, testContext(), { pageSize: 5 })
     const signal = new AbortController().signal
     await input.connect(signal)
     const got: { text: string; meta: Record<string, unknown> }[] = []

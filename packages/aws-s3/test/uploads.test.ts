@@ -2,10 +2,10 @@
 // request_checksum_calculation decides whether uploads carry a checksum.
 import { randomBytes } from 'node:crypto'
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3'
-import { Message, silentLogger } from '@bento-ts/core'
+import { BatchError, Message, silentLogger } from '@bento-ts/core'
 import { afterAll, expect, test } from 'vitest'
 import { type S3OutputConfig, s3Output } from '../src/output.ts'
-import { createBucket, moto, removeBucket, s3Sdk } from './helpers.ts'
+import { createBucket, keysOf, moto, removeBucket, s3Sdk } from './helpers.ts'
 
 const s3 = s3Sdk()
 const buckets: string[] = []
@@ -34,6 +34,8 @@ function config(bucket: string, over: Partial<S3OutputConfig> = {}): S3OutputCon
     server_side_encryption: '',
     checksum_algorithm: '',
     timeout: '2m',
+    max_in_flight: 64,
+    batching: { count: 0, byte_size: 0, period: '', jitter: 0, check: '' },
     region: m.region,
     endpoint: m.endpoint,
     credentials: {
@@ -58,7 +60,7 @@ test('an object over 5 MiB goes up in parts and comes back whole', async () => {
   buckets.push(bucket)
   const data = randomBytes(11 * 1024 * 1024 + 123)
   const out = s3Output(config(bucket, { tags: { kind: 'big' } }), { logger: silentLogger })
-  await out.connect()
+  await out.connect(signal)
   await out.write([new Message(data, [['key', 'big.bin']])], signal)
   await out.close()
   const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big.bin' }))
@@ -82,7 +84,7 @@ test('request_checksum_calculation: when_supported uploads carry a CRC32 checksu
         logger: silentLogger,
       },
     )
-    await out.connect()
+    await out.connect(signal)
     await out.write([new Message('checked', [['key', key]])], signal)
     await out.close()
   }
@@ -98,7 +100,7 @@ test('request_checksum_calculation: when_supported uploads carry a CRC32 checksu
       logger: silentLogger,
     },
   )
-  await sha.connect()
+  await sha.connect(signal)
   await sha.write([new Message('sha', [['key', 'sha.txt']])], signal)
   await sha.close()
   const head = await s3.send(
@@ -109,15 +111,36 @@ test('request_checksum_calculation: when_supported uploads carry a CRC32 checksu
 
 test('a failed upload names the object; settings out of range are refused', async () => {
   const out = s3Output(config('no-such-bucket-bento-ts'), { logger: silentLogger })
-  await out.connect()
+  await out.connect(signal)
   await expect(out.write([new Message('x', [['key', 'k']])], signal)).rejects.toThrow(
     'aws_s3: uploading no-such-bucket-bento-ts/k:',
   )
   await out.close()
-  expect(() => s3Output(config('b', { checksum_algorithm: 'MD5' }), { logger: silentLogger })).toThrow(
-    'aws_s3: checksum_algorithm must be one of CRC32, CRC32C, SHA1, SHA256 or empty, got "MD5"',
+  // A value the spec's options exclude, as a caller outside the runtime may still pass.
+  const md5 = 'MD5' as S3OutputConfig['checksum_algorithm']
+  expect(() => s3Output(config('b', { checksum_algorithm: md5 }), { logger: silentLogger })).toThrow(
+    'checksum_algorithm: must be one of CRC32, CRC32C, SHA1, SHA256 or empty, got "MD5"',
   )
-  expect(() => s3Output(config('b', { timeout: 'soon' }), { logger: silentLogger })).toThrow(
-    'aws_s3: timeout:',
+  expect(() => s3Output(config('b', { timeout: 'soon' }), { logger: silentLogger })).toThrow('timeout:')
+})
+
+test('a batch that fails part way fails only the objects not uploaded', async () => {
+  const bucket = await createBucket(s3, 'partly')
+  buckets.push(bucket)
+  // The second message names a bucket that does not exist: the first is uploaded, the others not.
+  const out = s3Output(config('${! meta("bucket") }'), { logger: silentLogger })
+  await out.connect(signal)
+  const batch = ['a', 'b', 'c'].map(
+    (key) =>
+      new Message(key, [
+        ['key', key],
+        ['bucket', key === 'b' ? 'no-such-bucket-bento-ts' : bucket],
+      ]),
   )
+  const error = await out.write(batch, signal).catch((err: unknown) => err)
+  await out.close()
+  expect(error).toBeInstanceOf(BatchError)
+  expect((error as BatchError).message).toMatch(/^aws_s3: uploading no-such-bucket-bento-ts\/b: /)
+  expect(batch.filter((m) => (error as BatchError).failures.has(m)).map((m) => m.text())).toEqual(['b', 'c'])
+  expect(await keysOf(s3, bucket)).toEqual(['a'])
 })

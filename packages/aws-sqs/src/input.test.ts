@@ -1,5 +1,7 @@
-import { silentLogger } from '@bento-ts/core'
+import { BatchError, loadStreamConfig, silentLogger, standardEnvironment, startStream } from '@bento-ts/core'
 import { afterEach, describe, expect, test, vi } from 'vitest'
+import { testContext } from '../test/helpers.ts'
+import { register } from './index.ts'
 import { type SqsInputConfig, type SqsSender, sqsInput, sqsMetadataKey, toMessage } from './input.ts'
 
 const config = (over: Partial<SqsInputConfig> = {}): SqsInputConfig => ({
@@ -78,8 +80,7 @@ afterEach(() => {
 describe('aws_sqs input', () => {
   test('acked messages are deleted in batches, nacked ones made visible at once, unread ones at close', async () => {
     const queue = fakeQueue(5)
-    const input = sqsInput(config({ max_number_of_messages: 2 }), {
-      logger: silentLogger,
+    const input = await sqsInput(config({ max_number_of_messages: 2 }), testContext(), {
       client: () => queue.client,
     })
     await input.connect(never)
@@ -104,8 +105,7 @@ describe('aws_sqs input', () => {
 
   test('delete_message and reset_visibility off: acks and nacks leave the queue alone', async () => {
     const queue = fakeQueue(2)
-    const input = sqsInput(config({ delete_message: false, reset_visibility: false }), {
-      logger: silentLogger,
+    const input = await sqsInput(config({ delete_message: false, reset_visibility: false }), testContext(), {
       client: () => queue.client,
     })
     await input.connect(never)
@@ -121,7 +121,7 @@ describe('aws_sqs input', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
     let clock = 0
     const queue = fakeQueue(1, '10')
-    const input = sqsInput(config(), { logger: silentLogger, client: () => queue.client, now: () => clock })
+    const input = await sqsInput(config(), testContext(), { client: () => queue.client, now: () => clock })
     await input.connect(never)
     const read = await input.read(never)
     clock = 4000
@@ -167,12 +167,39 @@ describe('aws_sqs input', () => {
     expect(sqsMetadataKey('MessageGroupId')).toBe('sqs_message_group_id')
   })
 
-  test('settings out of range are refused with the field named', () => {
-    expect(() => sqsInput(config({ max_number_of_messages: 11 }), { logger: silentLogger })).toThrow(
-      'aws_sqs: max_number_of_messages must be between 1 and 10, got 11',
+  test('settings out of range are a FieldError naming the field', async () => {
+    await expect(sqsInput(config({ max_number_of_messages: 11 }), testContext())).rejects.toMatchObject({
+      name: 'FieldError',
+      field: 'max_number_of_messages',
+      message: 'max_number_of_messages: must be between 1 and 10, got 11',
+    })
+    await expect(sqsInput(config({ wait_time_seconds: 21 }), testContext())).rejects.toMatchObject({
+      name: 'FieldError',
+      message: 'wait_time_seconds: must be between 0 and 20, got 21',
+    })
+    await expect(sqsInput(config({ url: '' }), testContext())).rejects.toThrow('url: must not be empty')
+  })
+
+  test('through the runtime, a refused setting names its whole config path', async () => {
+    const env = register(standardEnvironment())
+    const stream = loadStreamConfig(
+      'input: { aws_sqs: { url: "http://sqs.local/q", max_number_of_messages: 0 } }\noutput: { drop: {} }',
+      env,
     )
-    expect(() => sqsInput(config({ wait_time_seconds: 21 }), { logger: silentLogger })).toThrow(
-      'aws_sqs: wait_time_seconds must be between 0 and 20, got 21',
+    await expect(startStream(stream, env, { logger: silentLogger })).rejects.toThrow(
+      'input.aws_sqs.max_number_of_messages: must be between 1 and 10, got 0',
     )
+  })
+
+  test('a message the output failed among others is made visible again; the rest are deleted', async () => {
+    const queue = fakeQueue(1)
+    const input = await sqsInput(config(), testContext(), { client: () => queue.client })
+    await input.connect(never)
+    const read = await input.read(never)
+    // The runtime hands the input a BatchError of a partly written batch, narrowed to this read.
+    await read.ack(new BatchError(read.batch, [[0, new Error('refused')]]))
+    await input.close()
+    expect(queue.handles('ChangeMessageVisibilityBatchCommand')).toEqual(['rh-0'])
+    expect(queue.handles('DeleteMessageBatchCommand')).toEqual([])
   })
 })

@@ -10,19 +10,66 @@ import {
   SQSClient,
   type Message as SqsMessage,
 } from '@aws-sdk/client-sqs'
-import { type AckFn, type Input, type Logger, Message, NotConnected } from '@bento-ts/core'
-import { abortable, exponentialBackoff, pause } from '@bento-ts/core/kit'
-import { type AwsConfig, awsClientConfig } from './aws.ts'
+import { awsClientConfig, awsFields } from '@bento-ts/aws'
+import {
+  type AckFn,
+  type ComponentContext,
+  type ConfigOf,
+  FieldError,
+  field,
+  type Input,
+  type Logger,
+  Message,
+  NotConnected,
+} from '@bento-ts/core'
+import {
+  abortable,
+  defineInput,
+  exponentialBackoff,
+  type InputRead,
+  inputSkeleton,
+  pause,
+} from '@bento-ts/core/kit'
 
-export interface SqsInputConfig extends AwsConfig {
-  url: string
-  delete_message: boolean
-  reset_visibility: boolean
-  update_visibility: boolean
-  max_number_of_messages: number
-  wait_time_seconds: number
-  custom_request_headers: Record<string, string>
-}
+const fields = [
+  field.string('url', { description: 'The SQS URL to consume from.' }),
+  field.bool('delete_message', {
+    default: true,
+    advanced: true,
+    description:
+      'Whether to delete a consumed message once it was delivered. Off: the deletion is left to something else, and the message reappears after its visibility timeout.',
+  }),
+  field.bool('reset_visibility', {
+    default: true,
+    advanced: true,
+    description:
+      'Whether a message that could not be delivered is made visible again at once (visibility timeout 0). Off: it reappears when the visibility timeout of the queue lapses.',
+  }),
+  field.bool('update_visibility', {
+    default: true,
+    advanced: true,
+    description:
+      'Whether to extend the visibility timeout of messages under way, so the queue does not hand them out again while they are still being processed.',
+  }),
+  field.int('max_number_of_messages', {
+    default: 10,
+    advanced: true,
+    description: 'The most messages one poll may return, 1 to 10.',
+  }),
+  field.int('wait_time_seconds', {
+    default: 0,
+    advanced: true,
+    description: 'How long one poll waits for messages to arrive (long polling), 0 to 20 seconds.',
+  }),
+  field.map('custom_request_headers', 'string', {
+    default: {},
+    advanced: true,
+    description: 'HTTP headers added to every request this input sends to SQS.',
+  }),
+  ...awsFields,
+] as const
+
+export type SqsInputConfig = ConfigOf<typeof fields>
 
 /** The part of the SQS client the input uses (a real SQSClient, or a fake in unit tests). */
 export interface SqsSender {
@@ -86,44 +133,42 @@ export function addRequestHeaders(client: SQSClient, headers: Record<string, str
   )
 }
 
+/** when a message's visibility timeout was last set (received or extended) */
 interface Handle {
-  receiptHandle: string
-  /** when its visibility timeout was last set (received or extended) */
   refreshedAt: number
 }
 
 /** How often pending deletes and resets go out and in-flight messages are looked at. */
 const tickMs = 1000
 
-export interface SqsInputOptions {
-  logger: Logger
+// Short polling an empty queue backs off from 10 ms up to a minute, as Bento does.
+const emptyPollBackoff = () =>
+  exponentialBackoff({ initialMs: 10, maxMs: 60_000, maxElapsedMs: 0, maxRetries: 0 })
+
+/** What a unit test replaces: the client and the clock. */
+export interface SqsInputSeams {
   /** makes the client; the default builds an SQSClient from the config */
   client?: () => SqsSender
   now?: () => number
 }
 
-export function sqsInput(config: SqsInputConfig, options: SqsInputOptions): Input {
-  const { logger } = options
-  const now = options.now ?? Date.now
-  const url = config.url
-  if (url === '') throw new Error('aws_sqs: url must not be empty')
-  const maxMessages = config.max_number_of_messages
-  if (!(maxMessages >= 1 && maxMessages <= 10)) {
-    throw new Error(`aws_sqs: max_number_of_messages must be between 1 and 10, got ${maxMessages}`)
-  }
-  const waitSeconds = config.wait_time_seconds
-  if (!(waitSeconds >= 0 && waitSeconds <= 20)) {
-    throw new Error(`aws_sqs: wait_time_seconds must be between 0 and 20, got ${waitSeconds}`)
-  }
-  const makeClient =
-    options.client ??
-    ((): SqsSender => {
-      const client = new SQSClient(awsClientConfig(config, 'aws_sqs'))
-      addRequestHeaders(client, config.custom_request_headers)
-      return client
-    })
+/** One connection to the queue: the messages it received and handed out, and their acks. */
+interface QueueSession {
+  read(signal: AbortSignal): Promise<InputRead>
+  /** Gives back what was received and not handed out, and sends the acks still pending. */
+  close(): Promise<void>
+}
 
-  let client: SqsSender | undefined
+function openSession(
+  client: SqsSender,
+  config: SqsInputConfig,
+  visibilitySeconds: number,
+  logger: Logger,
+  now: () => number,
+): QueueSession {
+  const url = config.url
+  const maxMessages = config.max_number_of_messages
+  const waitSeconds = config.wait_time_seconds
   let closed = false
   /** cancels the background calls (a poll under way) at close */
   const stopping = new AbortController()
@@ -134,12 +179,8 @@ export function sqsInput(config: SqsInputConfig, options: SqsInputOptions): Inpu
   const inFlight = new Map<string, Handle>()
   let deletes: string[] = []
   let resets: string[] = []
-  /** the queue's visibility timeout, read at connect */
-  let visibilitySeconds = 30
-  let timer: NodeJS.Timeout | undefined
   const flushes = new Set<Promise<void>>()
-  // Short polling an empty queue backs off from 10 ms up to a minute, as Bento does.
-  let emptyBackoff = exponentialBackoff({ initialMs: 10, maxMs: 60_000, maxElapsedMs: 0, maxRetries: 0 })
+  let emptyBackoff = emptyPollBackoff()
 
   /** Runs `work` in the background and remembers it, so close can wait for it. */
   const track = (work: Promise<void>): void => {
@@ -174,12 +215,12 @@ export function sqsInput(config: SqsInputConfig, options: SqsInputOptions): Inpu
 
   const deleteNow = (handles: readonly string[]): Promise<void> =>
     inGroups(handles, 'delete', (Entries) =>
-      client!.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries })),
+      client.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries })),
     )
 
   const setVisibility = (handles: readonly string[], seconds: number, what: string): Promise<void> =>
     inGroups(handles, what, (Entries) =>
-      client!.send(
+      client.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: url,
           Entries: Entries.map((e) => ({ ...e, VisibilityTimeout: seconds })),
@@ -188,14 +229,14 @@ export function sqsInput(config: SqsInputConfig, options: SqsInputOptions): Inpu
     )
 
   const flushDeletes = (): void => {
-    if (deletes.length === 0 || client === undefined) return
+    if (deletes.length === 0) return
     const handles = deletes
     deletes = []
     track(deleteNow(handles))
   }
 
   const flushResets = (): void => {
-    if (resets.length === 0 || client === undefined) return
+    if (resets.length === 0) return
     const handles = resets
     resets = []
     track(setVisibility(handles, 0, 'reset the visibility of'))
@@ -203,7 +244,7 @@ export function sqsInput(config: SqsInputConfig, options: SqsInputOptions): Inpu
 
   /** Extends the visibility of messages under way once half their timeout has passed. */
   const refresh = (): void => {
-    if (!config.update_visibility || client === undefined || visibilitySeconds < 2) return
+    if (!config.update_visibility || visibilitySeconds < 2) return
     const due: string[] = []
     const at = now()
     for (const [receiptHandle, handle] of inFlight) {
@@ -215,17 +256,18 @@ export function sqsInput(config: SqsInputConfig, options: SqsInputOptions): Inpu
     if (due.length > 0) track(setVisibility(due, visibilitySeconds, 'extend the visibility of'))
   }
 
-  const tick = (): void => {
+  const timer = setInterval(() => {
     flushDeletes()
     flushResets()
     refresh()
-  }
+  }, tickMs)
+  timer.unref()
 
   /** One poll; what it brings is buffered. Shared by concurrent reads, and survives a read given up on. */
   const receive = (): Promise<void> => {
     receiving ??= (async () => {
       try {
-        const result = await client!.send(
+        const result = await client.send(
           new ReceiveMessageCommand({
             QueueUrl: url,
             MaxNumberOfMessages: maxMessages,
@@ -238,13 +280,10 @@ export function sqsInput(config: SqsInputConfig, options: SqsInputOptions): Inpu
         const messages: SqsMessage[] = result.Messages ?? []
         const at = now()
         for (const m of messages) {
-          if (m.ReceiptHandle !== undefined)
-            inFlight.set(m.ReceiptHandle, { receiptHandle: m.ReceiptHandle, refreshedAt: at })
+          if (m.ReceiptHandle !== undefined) inFlight.set(m.ReceiptHandle, { refreshedAt: at })
         }
         buffered.push(...messages)
-        if (messages.length > 0 || waitSeconds > 0) {
-          emptyBackoff = exponentialBackoff({ initialMs: 10, maxMs: 60_000, maxElapsedMs: 0, maxRetries: 0 })
-        }
+        if (messages.length > 0 || waitSeconds > 0) emptyBackoff = emptyPollBackoff()
         if (messages.length === 0 && waitSeconds === 0) await pause(emptyBackoff() ?? 60_000, stopping.signal)
       } finally {
         receiving = undefined
@@ -253,6 +292,7 @@ export function sqsInput(config: SqsInputConfig, options: SqsInputOptions): Inpu
     return receiving
   }
 
+  /** Deletes the message once delivered, makes it visible again when not; after close, at once. */
   const ackOf = (m: SqsMessage): AckFn => {
     const receiptHandle = m.ReceiptHandle
     let done = false
@@ -275,30 +315,7 @@ export function sqsInput(config: SqsInputConfig, options: SqsInputOptions): Inpu
   }
 
   return {
-    async connect(signal) {
-      if (closed) throw new Error('aws_sqs: input is closed')
-      client ??= makeClient()
-      try {
-        const result = await client.send(
-          new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['VisibilityTimeout'] }),
-          { abortSignal: signal },
-        )
-        const seconds = Number(result.Attributes?.VisibilityTimeout)
-        if (Number.isFinite(seconds)) visibilitySeconds = seconds
-      } catch (err) {
-        const name = (err as Error).name
-        // Reading the timeout is a convenience: a consumer may lack the permission.
-        if (name !== 'AccessDenied' && name !== 'AccessDeniedException') {
-          throw new NotConnected(`aws_sqs: cannot reach queue ${url}: ${(err as Error).message}`)
-        }
-        logger.warn(`aws_sqs: cannot read the visibility timeout of ${url}, assuming ${visibilitySeconds}s`)
-      }
-      timer ??= setInterval(tick, tickMs)
-      timer.unref()
-    },
-
     async read(signal) {
-      if (client === undefined || closed) throw new NotConnected()
       for (;;) {
         const next = buffered.shift()
         if (next !== undefined) {
@@ -307,7 +324,7 @@ export function sqsInput(config: SqsInputConfig, options: SqsInputOptions): Inpu
             if (next.ReceiptHandle !== undefined) inFlight.delete(next.ReceiptHandle)
             continue
           }
-          return { batch: [toMessage(next)], ack: ackOf(next) }
+          return { batch: [toMessage(next)], acks: [ackOf(next)] }
         }
         await abortable(receive(), signal)
       }
@@ -316,10 +333,9 @@ export function sqsInput(config: SqsInputConfig, options: SqsInputOptions): Inpu
     async close() {
       if (closed) return
       closed = true
-      if (timer !== undefined) clearInterval(timer)
+      clearInterval(timer)
       stopping.abort()
       await receiving?.catch(() => {})
-      if (client === undefined) return
       // Received but never handed out: visible again at once for whoever reads next.
       const unread = buffered.flatMap((m) => (m.ReceiptHandle === undefined ? [] : [m.ReceiptHandle]))
       buffered = []
@@ -331,3 +347,68 @@ export function sqsInput(config: SqsInputConfig, options: SqsInputOptions): Inpu
     },
   }
 }
+
+/** The aws_sqs input over the input skeleton: one queue session per connection. */
+export async function sqsInput(
+  config: SqsInputConfig,
+  context: ComponentContext,
+  seams: SqsInputSeams = {},
+): Promise<Input> {
+  const { logger } = context
+  const now = seams.now ?? Date.now
+  const url = config.url
+  if (url === '') throw new FieldError('url', 'must not be empty')
+  const maxMessages = config.max_number_of_messages
+  if (!(maxMessages >= 1 && maxMessages <= 10)) {
+    throw new FieldError('max_number_of_messages', `must be between 1 and 10, got ${maxMessages}`)
+  }
+  const waitSeconds = config.wait_time_seconds
+  if (!(waitSeconds >= 0 && waitSeconds <= 20)) {
+    throw new FieldError('wait_time_seconds', `must be between 0 and 20, got ${waitSeconds}`)
+  }
+  const clientOptions = awsClientConfig(config)
+  const makeClient =
+    seams.client ??
+    ((): SqsSender => {
+      const client = new SQSClient(clientOptions)
+      addRequestHeaders(client, config.custom_request_headers)
+      return client
+    })
+
+  return inputSkeleton(config, context, {
+    async connect(signal) {
+      const client = makeClient()
+      let visibilitySeconds = 30
+      try {
+        const result = await client.send(
+          new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['VisibilityTimeout'] }),
+          { abortSignal: signal },
+        )
+        const seconds = Number(result.Attributes?.VisibilityTimeout)
+        if (Number.isFinite(seconds)) visibilitySeconds = seconds
+      } catch (err) {
+        const name = (err as Error).name
+        // Reading the timeout is a convenience: a consumer may lack the permission.
+        if (name !== 'AccessDenied' && name !== 'AccessDeniedException') {
+          client.destroy()
+          throw new NotConnected(`aws_sqs: cannot reach queue ${url}: ${(err as Error).message}`)
+        }
+        logger.warn(`aws_sqs: cannot read the visibility timeout of ${url}, assuming ${visibilitySeconds}s`)
+      }
+      return openSession(client, config, visibilitySeconds, logger, now)
+    },
+    read: (session, signal) => session.read(signal),
+    disconnect: (session) => session.close(),
+  })
+}
+
+export const sqsInputComponent = defineInput({
+  name: 'aws_sqs',
+  status: 'stable',
+  categories: ['Services', 'AWS'],
+  summary: 'Consume messages from an AWS SQS URL.',
+  description:
+    'One message per read. A message is deleted (DeleteMessageBatch) only once it was delivered; a message that could not be delivered is made visible again at once (visibility timeout 0), and while a message is under way its visibility timeout is extended, every half timeout of the queue. Adds the metadata `sqs_message_id`, `sqs_receipt_handle`, every SQS system attribute as `sqs_<snake_case>` (e.g. `sqs_approximate_receive_count`, `sqs_sent_timestamp`, `sqs_message_group_id`) and every message attribute under its own name.',
+  fields,
+  create: (config, context) => sqsInput(config, context),
+})

@@ -1,4 +1,4 @@
-import { Message, silentLogger } from '@bento-ts/core'
+import { BatchError, Message, silentLogger } from '@bento-ts/core'
 import { metadataExcludeFilter } from '@bento-ts/core/kit'
 import { describe, expect, test } from 'vitest'
 import type { SqsSender } from './input.ts'
@@ -6,13 +6,16 @@ import {
   isValidAttributeName,
   maxRequestBytes,
   type SqsEntry,
+  type SqsOutputConfig,
   sqsAttributes,
   sqsOutput,
   takeRequest,
 } from './output.ts'
 
-const baseConfig = {
+const baseConfig: SqsOutputConfig = {
   url: 'http://sqs.local/000000000000/q',
+  max_in_flight: 64,
+  batching: { count: 0, byte_size: 0, period: '', jitter: 0, check: '' },
   metadata: { exclude_prefixes: [] },
   region: '',
   endpoint: '',
@@ -64,6 +67,20 @@ function fakeSqs(answer: (call: number, entries: Sent[]) => { Id: string; Sender
   return { client, calls, accepted }
 }
 
+/** The BatchError a write failed with. */
+async function failureOf(write: Promise<void>): Promise<BatchError> {
+  const error = await write.then(
+    () => undefined,
+    (err: unknown) => err,
+  )
+  if (!(error instanceof BatchError)) throw new Error(`expected a BatchError, got ${String(error)}`)
+  return error
+}
+
+/** The texts of the messages a BatchError names, in batch order. */
+const failedTexts = (error: BatchError, batch: Message[]): string[] =>
+  batch.filter((m) => error.failures.has(m)).map((m) => m.text())
+
 const batchOf = (n: number) => Array.from({ length: n }, (_, i) => new Message(`m${i}`))
 const never = new AbortController().signal
 
@@ -79,8 +96,8 @@ describe('aws_sqs output', () => {
       if (call === 2) return [{ Id: '11', SenderFault: false }]
       return []
     })
-    const out = sqsOutput(baseConfig, { logger: silentLogger, client: () => sqs.client })
-    await out.connect()
+    const out = sqsOutput(baseConfig, { logger: silentLogger }, { client: () => sqs.client })
+    await out.connect(never)
     await out.write(batchOf(12), never)
     expect(sqs.calls.map((c) => c.map((e) => e.Id))).toEqual([
       ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
@@ -96,20 +113,27 @@ describe('aws_sqs output', () => {
 
   test('an entry SQS refuses fails the write, names the entry, and nothing accepted goes again', async () => {
     const sqs = fakeSqs((call) => (call === 1 ? [{ Id: '3', SenderFault: true }] : []))
-    const out = sqsOutput(baseConfig, { logger: silentLogger, client: () => sqs.client })
-    await out.connect()
-    await expect(out.write(batchOf(15), never)).rejects.toThrow(
-      'SQS refused 1 of 10 entries of a SendMessageBatch to http://sqs.local/000000000000/q: entry 3: InvalidParameterValue: nope',
+    const out = sqsOutput(baseConfig, { logger: silentLogger }, { client: () => sqs.client })
+    await out.connect(never)
+    const batch = batchOf(15)
+    const error = await failureOf(out.write(batch, never))
+    expect(error.message).toBe(
+      'aws_sqs: SQS refused 1 of 10 entries of a SendMessageBatch to http://sqs.local/000000000000/q: entry 3: InvalidParameterValue: nope',
     )
     expect(sqs.calls).toHaveLength(1)
     expect(sqs.accepted).toHaveLength(9)
+    // Failed: the refused entry, and the five never sent; not the nine SQS took.
+    expect(failedTexts(error, batch)).toEqual(['m3', 'm10', 'm11', 'm12', 'm13', 'm14'])
+    expect(error.failures.get(batch[3]!)!.message).toBe(
+      'aws_sqs: SQS refused entry 3: InvalidParameterValue: nope',
+    )
   })
 
   test('a failed request is sent again whole, until the backoff gives up', async () => {
     let failures = 2
     const sqs = fakeSqs(() => (failures-- > 0 ? new Error('connection reset') : []))
-    const out = sqsOutput(baseConfig, { logger: silentLogger, client: () => sqs.client })
-    await out.connect()
+    const out = sqsOutput(baseConfig, { logger: silentLogger }, { client: () => sqs.client })
+    await out.connect(never)
     await out.write(batchOf(3), never)
     expect(sqs.calls).toHaveLength(3)
     expect(sqs.accepted).toEqual(['m0', 'm1', 'm2'])
@@ -117,13 +141,39 @@ describe('aws_sqs output', () => {
     const down = fakeSqs(() => new Error('connection refused'))
     const limited = sqsOutput(
       { ...baseConfig, max_retries: 2 },
-      { logger: silentLogger, client: () => down.client },
+      { logger: silentLogger },
+      { client: () => down.client },
     )
-    await limited.connect()
-    await expect(limited.write(batchOf(1), never)).rejects.toThrow(
+    await limited.connect(never)
+    const one = batchOf(1)
+    const error = await failureOf(limited.write(one, never))
+    expect(error.message).toBe(
       'aws_sqs: giving up on http://sqs.local/000000000000/q: sending 1 messages failed: connection refused',
     )
+    expect(failedTexts(error, one)).toEqual(['m0'])
     expect(down.calls).toHaveLength(3)
+  })
+
+  test('entries SQS keeps failing on its side: giving up fails only those, not the ones it took', async () => {
+    const sqs = fakeSqs((_call, entries) =>
+      entries.filter((e) => e.Id === '2' || e.Id === '7').map((e) => ({ Id: e.Id, SenderFault: false })),
+    )
+    const out = sqsOutput(
+      { ...baseConfig, max_retries: 2 },
+      { logger: silentLogger },
+      { client: () => sqs.client },
+    )
+    await out.connect(never)
+    const batch = batchOf(12)
+    const error = await failureOf(out.write(batch, never))
+    expect(sqs.calls.map((c) => c.map((e) => e.Id))).toEqual([
+      ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+      ['2', '7', '10', '11'],
+      ['2', '7'],
+    ])
+    expect(error.message).toMatch(/^aws_sqs: giving up on .*: 2 of 2 entries failed: entry 2: InternalError/)
+    expect(failedTexts(error, batch)).toEqual(['m2', 'm7'])
+    expect(sqs.accepted).toHaveLength(10)
   })
 
   test('group, deduplication ids and delays are interpolated per message; a bad delay fails the write', async () => {
@@ -142,9 +192,10 @@ describe('aws_sqs output', () => {
         message_deduplication_id: '${! content() }-${! batch_index() }',
         delay_seconds: '${! meta("delay") }',
       },
-      { logger: silentLogger, client: () => client },
+      { logger: silentLogger },
+      { client: () => client },
     )
-    await out.connect()
+    await out.connect(never)
     const batch = [
       new Message('a', [
         ['group', 'g1'],

@@ -14,6 +14,7 @@ import {
   queueCounts,
   receiveAll,
   sqsClient,
+  testContext,
 } from './helpers.ts'
 
 const sqs = sqsClient()
@@ -90,7 +91,7 @@ output:
         MessageAttributes: { origin: { DataType: 'String', StringValue: 'sdk' } },
       }),
     )
-    const input = sqsInput(
+    const input = await sqsInput(
       {
         url,
         delete_message: true,
@@ -101,7 +102,7 @@ output:
         custom_request_headers: {},
         ...awsConfig(),
       },
-      { logger: silentLogger },
+      testContext(),
     )
     await input.connect(never)
     const first = await input.read(never)
@@ -125,20 +126,22 @@ output:
         message_group_id: '${! meta("group") }',
         message_deduplication_id: '${! json("id") }',
         metadata: { exclude_prefixes: [] },
+        max_in_flight: 64,
+        batching: { count: 0, byte_size: 0, period: '', jitter: 0, check: '' },
         max_retries: 0,
         backoff: { initial_interval: '1s', max_interval: '5s', max_elapsed_time: '30s' },
         ...awsConfig(),
       },
       { logger: silentLogger },
     )
-    await out.connect()
+    await out.connect(never)
     const batch = ['a', 'b', 'a', 'c'].map(
       (id, i) => new Message(JSON.stringify({ id, i }), [['group', `g${i % 2}`]]),
     )
     await out.write(batch, never)
     await out.close()
 
-    const input = sqsInput(
+    const input = await sqsInput(
       {
         url,
         delete_message: true,
@@ -149,7 +152,7 @@ output:
         custom_request_headers: {},
         ...awsConfig(),
       },
-      { logger: silentLogger },
+      testContext(),
     )
     await input.connect(never)
     const got: Message[] = []
@@ -180,13 +183,15 @@ output:
         url,
         delay_seconds: '${! meta("delay") }',
         metadata: { exclude_prefixes: ['delay'] },
+        max_in_flight: 64,
+        batching: { count: 0, byte_size: 0, period: '', jitter: 0, check: '' },
         max_retries: 0,
         backoff: { initial_interval: '1s', max_interval: '5s', max_elapsed_time: '30s' },
         ...awsConfig(),
       },
       { logger: silentLogger },
     )
-    await out.connect()
+    await out.connect(never)
     await out.write([new Message('later', [['delay', '900']]), new Message('now', [['delay', '0']])], never)
     await out.close()
     expect(await queueCounts(sqs, url)).toEqual({ visible: 1, inFlight: 0, delayed: 1 })

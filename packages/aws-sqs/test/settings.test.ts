@@ -3,11 +3,10 @@
 import { createServer, type IncomingHttpHeaders, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { SendMessageCommand } from '@aws-sdk/client-sqs'
-import { silentLogger } from '@bento-ts/core'
+import { awsCredentials } from '@bento-ts/aws'
 import { afterAll, expect, test } from 'vitest'
-import { awsCredentials } from '../src/aws.ts'
 import { sqsInput } from '../src/input.ts'
-import { awsConfig, createQueue, deleteQueue, moto, sqsClient } from './helpers.ts'
+import { awsConfig, createQueue, deleteQueue, moto, sqsClient, testContext } from './helpers.ts'
 
 const sqs = sqsClient()
 const queues: string[] = []
@@ -39,7 +38,7 @@ test('credentials.role: temporary credentials come from STS at the configured en
       role_external_id: 'ext-1',
     },
   }
-  const identity = await awsCredentials(config, 'aws_sqs')!()
+  const identity = await awsCredentials(config)!()
   // Keys STS hands out for an assumed role start with ASIA and come with a token and an expiry.
   expect(identity.accessKeyId).toMatch(/^ASIA/)
   expect(identity.sessionToken).toBeTruthy()
@@ -48,7 +47,7 @@ test('credentials.role: temporary credentials come from STS at the configured en
   const url = await createQueue(sqs, 'role')
   queues.push(url)
   await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'as a role' }))
-  const input = sqsInput({ ...inputConfig(url), credentials: config.credentials }, { logger: silentLogger })
+  const input = await sqsInput({ ...inputConfig(url), credentials: config.credentials }, testContext())
   await input.connect(never)
   const { batch, ack } = await input.read(never)
   expect(batch[0]!.text()).toBe('as a role')
@@ -77,13 +76,13 @@ test('custom_request_headers go out with every request', async () => {
     queues.push(url)
     await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'via proxy' }))
     const { port } = proxy.address() as AddressInfo
-    const input = sqsInput(
+    const input = await sqsInput(
       {
         ...inputConfig(url),
         endpoint: `http://127.0.0.1:${port}`,
         custom_request_headers: { 'X-Tenant': 'blue', 'x-trace': 't-1' },
       },
-      { logger: silentLogger },
+      testContext(),
     )
     await input.connect(never)
     const { batch, ack } = await input.read(never)

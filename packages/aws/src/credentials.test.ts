@@ -1,14 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { FieldError } from '@bento-ts/core'
 import { describe, expect, test } from 'vitest'
-import {
-  type AwsConfig,
-  type AwsCredentialsConfig,
-  awsClientConfig,
-  awsCredentials,
-  refreshBeforeExpiry,
-} from './aws.ts'
+import { awsClientConfig } from './client.ts'
+import { awsCredentials, refreshBeforeExpiry } from './credentials.ts'
+import type { AwsConfig, AwsCredentialsConfig } from './fields.ts'
 
 const noCredentials: AwsCredentialsConfig = {
   profile: '',
@@ -33,19 +30,19 @@ const config = (
 
 describe('aws client settings', () => {
   test('nothing set: the SDK default chain, region and endpoint left to the environment', () => {
-    expect(awsClientConfig(config(), 'x')).toEqual({})
-    const options = awsClientConfig(config({}, { region: 'eu-west-1', endpoint: 'http://127.0.0.1:1' }), 'x')
+    expect(awsClientConfig(config())).toEqual({})
+    const options = awsClientConfig(config({}, { region: 'eu-west-1', endpoint: 'http://127.0.0.1:1' }))
     expect(options.region).toBe('eu-west-1')
     expect(options.endpoint).toBe('http://127.0.0.1:1')
     expect(options.credentials).toBeUndefined()
   })
 
   test('static credentials, with and without a session token', async () => {
-    expect(await awsCredentials(config({ id: 'AKID', secret: 'S' }), 'x')!()).toEqual({
+    expect(await awsCredentials(config({ id: 'AKID', secret: 'S' }))!()).toEqual({
       accessKeyId: 'AKID',
       secretAccessKey: 'S',
     })
-    expect(await awsCredentials(config({ id: 'AKID', secret: 'S', token: 'T' }), 'x')!()).toEqual({
+    expect(await awsCredentials(config({ id: 'AKID', secret: 'S', token: 'T' }))!()).toEqual({
       accessKeyId: 'AKID',
       secretAccessKey: 'S',
       sessionToken: 'T',
@@ -63,7 +60,7 @@ describe('aws client settings', () => {
     process.env.AWS_SHARED_CREDENTIALS_FILE = file
     process.env.AWS_CONFIG_FILE = join(dir, 'config')
     try {
-      const identity = await awsCredentials(config({ profile: 'other' }), 'x')!()
+      const identity = await awsCredentials(config({ profile: 'other' }))!()
       expect(identity.accessKeyId).toBe('PROFILEID')
       expect(identity.secretAccessKey).toBe('PROFILESECRET')
     } finally {
@@ -78,15 +75,26 @@ describe('aws client settings', () => {
     }
   })
 
-  test('settings that cannot work are refused with the component and field named', () => {
-    expect(() => awsCredentials(config({ id: 'AKID' }), 'aws_sqs')).toThrow(
-      'aws_sqs: credentials.id is set without credentials.secret',
-    )
-    expect(() => awsCredentials(config({ role_external_id: 'e' }), 'aws_s3')).toThrow(
-      'aws_s3: credentials.role_external_id is set without credentials.role',
-    )
-    expect(() => awsCredentials(config({ id: 'a', secret: 'b', expiry_window: 'soon' }), 'aws_sqs')).toThrow(
-      'aws_sqs: credentials.expiry_window',
+  test('settings that cannot work are a FieldError naming the field', () => {
+    const refusal = (c: AwsConfig): FieldError => {
+      try {
+        awsCredentials(c)
+      } catch (err) {
+        if (err instanceof FieldError) return err
+        throw err
+      }
+      throw new Error('accepted')
+    }
+    expect(refusal(config({ id: 'AKID' }))).toMatchObject({
+      field: 'credentials.id',
+      message: 'credentials.id: is set without credentials.secret',
+    })
+    expect(refusal(config({ role_external_id: 'e' }))).toMatchObject({
+      field: 'credentials.role_external_id',
+      message: 'credentials.role_external_id: is set without credentials.role',
+    })
+    expect(refusal(config({ id: 'a', secret: 'b', expiry_window: 'soon' })).field).toBe(
+      'credentials.expiry_window',
     )
   })
 
