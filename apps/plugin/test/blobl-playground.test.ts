@@ -33,8 +33,7 @@ async function serve(command: string, args: string[]): Promise<string> {
         (r) => r.status === 200,
         () => false,
       ),
-    60_000,
-    `${command} blobl server`,
+    { timeoutMs: 60_000, what: `${command} blobl server` },
   )
   return url
 }

@@ -25,8 +25,7 @@ async function startStreams(command: string, args: string[], dir: string): Promi
         (res) => res.status === 200,
         () => false,
       ),
-    60_000,
-    `${command} streams on port ${port}`,
+    { timeoutMs: 60_000, what: `${command} streams on port ${port}` },
   )
   return base
 }

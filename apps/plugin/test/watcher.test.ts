@@ -63,8 +63,7 @@ describe('run -w', () => {
           (r) => r.status === 200,
           () => false,
         ),
-      60_000,
-      'the watched stream',
+      { timeoutMs: 60_000, what: 'the watched stream' },
     )
     const total = 150
     for (let i = 0; i < total; i++) {
@@ -73,11 +72,10 @@ describe('run -w', () => {
       await deliver(url, `m${i}`)
       await new Promise((r) => setTimeout(r, 10))
     }
-    await eventually(
-      () => existsSync(out) && readFileSync(out, 'utf8').includes(`m${total - 1} `),
-      30_000,
-      'the last message',
-    )
+    await eventually(() => existsSync(out) && readFileSync(out, 'utf8').includes(`m${total - 1} `), {
+      timeoutMs: 30_000,
+      what: 'the last message',
+    })
     const lines = readFileSync(out, 'utf8').trim().split('\n')
     const seen = new Map(lines.map((l) => [l.split(' ')[0]!, l.split(' ')[1]!]))
     // nothing acknowledged is missing
@@ -89,11 +87,10 @@ describe('run -w', () => {
     expect(versions.slice(0, firstV2).every((v) => v === 'v1')).toBe(true)
     expect(versions.slice(firstV2).every((v) => v === 'v2')).toBe(true)
     expect(seen.get(`m${total - 1}`)).toBe('v2')
-    await eventually(
-      () => stderr.includes('Config lint error, the running stream is kept'),
-      10_000,
-      'the lint error',
-    )
+    await eventually(() => stderr.includes('Config lint error, the running stream is kept'), {
+      timeoutMs: 10_000,
+      what: 'the lint error',
+    })
     expect(stderr).toContain('nonsense_field')
     child.kill('SIGTERM')
     await new Promise((r) => child!.once('exit', r))

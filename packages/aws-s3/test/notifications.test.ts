@@ -3,7 +3,7 @@
 // delivered, and made visible again at once when one was not.
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs'
-import { type Input, silentLogger } from '@bento-ts/core'
+import type { Input } from '@bento-ts/core'
 import { eventually } from '@bento-ts/test-services'
 import { afterAll, expect, test } from 'vitest'
 import { type S3InputConfig, s3Input } from '../src/input.ts'

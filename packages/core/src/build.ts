@@ -1,3 +1,4 @@
+import { offerCache } from './bloblang-caches.ts'
 import {
   type AckFn,
   type BatchingPolicyConfig,
@@ -12,7 +13,6 @@ import {
   type RateLimit,
   type Resources,
 } from './component.ts'
-import { offerCache } from './bloblang-caches.ts'
 import { onAbort } from './components/io/channel.ts'
 import { type Environment, findPlugin } from './environment.ts'
 import type { Logger } from './logger.ts'

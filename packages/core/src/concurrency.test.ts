@@ -8,10 +8,14 @@ test('a wait for a place leaves nothing behind on the signal once it is served',
   const signal = controller.signal
   const add = signal.addEventListener.bind(signal)
   const remove = signal.removeEventListener.bind(signal)
-  signal.addEventListener = ((...args: Parameters<typeof add>) => (listeners++, add(...args))) as typeof add
-  signal.removeEventListener = ((...args: Parameters<typeof remove>) => (
-    listeners--, remove(...args)
-  )) as typeof remove
+  signal.addEventListener = ((...args: Parameters<typeof add>) => {
+    listeners++
+    add(...args)
+  }) as typeof add
+  signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+    listeners--
+    remove(...args)
+  }) as typeof remove
 
   expect(slots.acquire(signal)).toBeUndefined()
   for (let i = 0; i < 1000; i++) {

@@ -206,7 +206,11 @@ function parseValue(ctx: ParseContext, f: FieldSpec, node: Node, path: string): 
           ? f.element
           : f.fields !== undefined
             ? { name: '', type: 'object', fields: f.fields }
-            : { name: '', type: f.items ?? 'any', ...(f.resource === undefined ? {} : { resource: f.resource }) }
+            : {
+                name: '',
+                type: f.items ?? 'any',
+                ...(f.resource === undefined ? {} : { resource: f.resource }),
+              }
       return node.items.map((item, i) => parseValue(ctx, element, item as Node, join(path, i)))
     }
     case 'map': {

@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest'
+import { recordingOutput, testEnvironment } from './components/io/testkit.ts'
 import { loadResources, loadStreamConfig, withResources } from './run.ts'
 import { standardEnvironment } from './standard.ts'
-import { recordingOutput, testEnvironment } from './components/io/testkit.ts'
 
 const env = standardEnvironment()
 

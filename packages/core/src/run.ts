@@ -8,8 +8,8 @@ import { type StatusServerExtras, startStatusServer } from './http-server.ts'
 import { createLogger, type Logger, type LoggerConfig } from './logger.ts'
 import type { Batch } from './message.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
-import { type RunningStream, runStream } from './stream.ts'
 import type { ResourceKind } from './spec.ts'
+import { type RunningStream, runStream } from './stream.ts'
 import { type StreamConfig, streamFields } from './stream-config.ts'
 import { didYouMean } from './suggest.ts'
 
@@ -214,6 +214,10 @@ export async function startStreamFromFile(
 ) {
   const { resources: files, ...load } = options
   const extra = (files ?? []).map((file) => loadResources(readFileSync(file, 'utf8'), env, { ...load, file }))
-  const config = loadStreamConfig(readFileSync(path, 'utf8'), env, { ...load, file: path, extraResources: extra })
+  const config = loadStreamConfig(readFileSync(path, 'utf8'), env, {
+    ...load,
+    file: path,
+    extraResources: extra,
+  })
   return startStream(withResources(config, extra), env, options)
 }

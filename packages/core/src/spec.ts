@@ -88,9 +88,7 @@ export function referencesOf(spec: ComponentSpec, config: unknown, path: string)
     }
     if (f.fields === undefined || typeof value !== 'object') return
     const objects =
-      f.type === 'object'
-        ? [[at, value]]
-        : Object.entries(value as object).map(([k, v]) => [`${at}.${k}`, v])
+      f.type === 'object' ? [[at, value]] : Object.entries(value as object).map(([k, v]) => [`${at}.${k}`, v])
     for (const [where, obj] of objects as [string, Record<string, unknown>][]) {
       if (obj === null || typeof obj !== 'object') continue
       for (const child of f.fields) visit(child, obj[child.name], `${where}.${child.name}`)

@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, test } from 'vitest'
 import { EndOfInput, type Input, type Output, type Processor } from './component.ts'
+import * as io from './components/io/testkit.ts'
 import { silentLogger } from './logger.ts'
 import { type Batch, Message } from './message.ts'
 import { createMetrics } from './metrics.ts'
 import { autoReplayNacks } from './replay.ts'
+import { lintStreamConfig } from './run.ts'
 import { type BatchPolicy, outputSink } from './sink.ts'
 import { runStream } from './stream.ts'
-import * as io from './components/io/testkit.ts'
-import { lintStreamConfig } from './run.ts'
 
 // Test doubles of our own interfaces: an input that records every ack, an output that can fail.
 

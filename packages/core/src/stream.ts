@@ -113,7 +113,8 @@ export function runStream(parts: StreamParts): RunningStream {
 
   const pushRest = async (out: Batch[], from: number, settle: (error?: Error) => void): Promise<void> => {
     for (let i = from; i < out.length; i++) {
-      const failed = parts.rejectErrored === undefined ? undefined : out[i]!.find((m) => m.error !== undefined)
+      const failed =
+        parts.rejectErrored === undefined ? undefined : out[i]!.find((m) => m.error !== undefined)
       if (failed !== undefined) reject(failed, settle)
       else await parts.sink.push(out[i]!, settle)
     }

@@ -2,7 +2,7 @@
 // CLI's `streams` command puts its REST API in front of this; an embedding program (the workflow
 // plugin's broker) can drive it directly.
 import type { ParsedComponent } from './component.ts'
-import { goDuration } from './components/io/channel.ts'
+import { goDuration } from './duration.ts'
 import type { Environment } from './environment.ts'
 import type { Logger } from './logger.ts'
 import { createMetrics, type Metrics } from './metrics.ts'

@@ -13,8 +13,8 @@ const policies: Record<string, string> = {
   count: '{ count: 4 }',
   byte_size: '{ byte_size: 7 }',
   period: '{ period: 1h }',
-  check: "{ check: 'content() == \"m3\"' }",
-  processors: "{ count: 4, processors: [ { archive: { format: lines } } ] }",
+  check: '{ check: \'content() == "m3"\' }',
+  processors: '{ count: 4, processors: [ { archive: { format: lines } } ] }',
 }
 
 const inputs: Record<string, (dir: string) => string> = {
@@ -23,7 +23,8 @@ const inputs: Record<string, (dir: string) => string> = {
     writeFileSync(join(dir, 'in.txt'), `${messages.join('\n')}\n`)
     return `{ file: { paths: [ ${join(dir, 'in.txt')} ] } }`
   },
-  generate: () => "{ generate: { count: 10, interval: '', mapping: 'root = \"m%v\".format(count(\"g\") - 1)' } }",
+  generate: () =>
+    '{ generate: { count: 10, interval: \'\', mapping: \'root = "m%v".format(count("g") - 1)\' } }',
 }
 
 function config(site: 'input' | 'output', input: string, policy: string): string {
@@ -40,7 +41,9 @@ function config(site: 'input' | 'output', input: string, policy: string): string
 }
 
 const cases = Object.keys(inputs).flatMap((input) =>
-  (['input', 'output'] as const).flatMap((site) => Object.keys(policies).map((policy) => ({ input, site, policy }))),
+  (['input', 'output'] as const).flatMap((site) =>
+    Object.keys(policies).map((policy) => ({ input, site, policy })),
+  ),
 )
 
 describe('a finite input delivers every message at its end, whatever the batching', () => {
@@ -89,7 +92,9 @@ await stream.done
     const run = await runProcess(command, [args[0]!, args[1]!, script], { timeoutMs: 20_000 })
     expect(run.timedOut).toBe(false)
     expect(run.code).toBe(1)
-    expect(run.stdout + run.stderr).toContain('The stream stalled before its input was done: 1 transaction(s)')
+    expect(run.stdout + run.stderr).toContain(
+      'The stream stalled before its input was done: 1 transaction(s)',
+    )
   } finally {
     work.cleanup()
   }

@@ -33,9 +33,11 @@ export async function startQueueServer(): Promise<QueueServer> {
   let port = 0
 
   const queueOf = (name: string) => {
-    let q = queues.get(name)
-    if (q === undefined) queues.set(name, (q = []))
-    return q
+    const known = queues.get(name)
+    if (known !== undefined) return known
+    const created: Delivery[] = []
+    queues.set(name, created)
+    return created
   }
   const pump = (name: string) => {
     const subs = subscribers.get(name) ?? []

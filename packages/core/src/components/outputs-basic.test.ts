@@ -29,5 +29,7 @@ test('stdout adds the line break only to a message that does not end with one (a
 })
 
 test('an unknown stdout codec is an error at start', () => {
-  expect(() => stdoutOutput.create({ codec: 'nope' }, fakeContext())).toThrow('codec was not recognised: nope')
+  expect(() => stdoutOutput.create({ codec: 'nope' }, fakeContext())).toThrow(
+    'codec was not recognised: nope',
+  )
 })

@@ -5,10 +5,10 @@
 import {
   type AckFn,
   BatchError,
+  type BatchingPolicyConfig,
   type ComponentContext,
   type Input,
   NotConnected,
-  type BatchingPolicyConfig,
 } from '../component.ts'
 import { batchedInput } from '../components/io/broker-input.ts'
 import type { Batch } from '../message.ts'

@@ -51,7 +51,10 @@ output: { resource: nope }
 `),
     ).toThrow('output resource "nope" is not declared')
     // A config that bypasses lint (built from data) still does not start.
-    const config = loadStreamConfig("input: { generate: { mapping: 'root = 1', count: 1 } }\noutput: { drop: {} }", env)
+    const config = loadStreamConfig(
+      "input: { generate: { mapping: 'root = 1', count: 1 } }\noutput: { drop: {} }",
+      env,
+    )
     config.pipeline.processors = [
       { type: 'resource', label: '', config: 'gone', processors: [], path: 'pipeline.processors.0.resource' },
     ]

@@ -144,7 +144,8 @@ describe('scanners', () => {
       new ByteReader(Readable.from([Buffer.from('1\n2\n\n\n3\n'), Buffer.from('4\n\n5')])),
     )
     const batches: string[][] = []
-    for (let b = await scanner.next(); b !== undefined; b = await scanner.next()) batches.push(b.map((m) => m.text()))
+    for (let b = await scanner.next(); b !== undefined; b = await scanner.next())
+      batches.push(b.map((m) => m.text()))
     expect(batches).toEqual([['1', '2'], ['3', '4'], ['5']])
   })
 

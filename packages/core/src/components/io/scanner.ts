@@ -175,7 +175,8 @@ export function scannerFromConfig(config: ScannerConfig): ScannerCreator {
  * each optionally with the `/multipart` suffix (messages gathered into a batch until an empty one).
  */
 function fromCodec(codec: string, maxBuffer: number): ScannerCreator {
-  if (codec.endsWith('/multipart')) return multipart(fromCodec(codec.slice(0, -'/multipart'.length), maxBuffer))
+  if (codec.endsWith('/multipart'))
+    return multipart(fromCodec(codec.slice(0, -'/multipart'.length), maxBuffer))
   if (codec === 'lines') return linesScanner({ max_buffer_size: maxBuffer })
   if (codec === 'all-bytes') return toTheEnd
   if (codec === 'csv') return csvScanner({})

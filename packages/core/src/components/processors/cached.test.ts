@@ -27,7 +27,14 @@ describe('cached', () => {
   test('skip_on keeps a result out of the cache', async () => {
     const cache = memoryCache()
     const p = await buildProcessor(
-      { cached: { cache: 'c', key: 'k', skip_on: 'this.n < 2', processors: [{ mapping: 'root.n = counter()' }] } },
+      {
+        cached: {
+          cache: 'c',
+          key: 'k',
+          skip_on: 'this.n < 2',
+          processors: [{ mapping: 'root.n = counter()' }],
+        },
+      },
       { caches: { c: cache } },
     )
     expect(texts(await run(p, batchOf('{}', '{}', '{}')))).toEqual([['{"n":1}', '{"n":2}', '{"n":2}']])

@@ -257,21 +257,28 @@ export const cachedProcessor: Plugin<'processor'> = {
     description:
       'Each message is looked up on its own. On a miss the processors run on it alone and must give exactly one message, whose payload is stored unless it failed or `skip_on` is true for it. A failed cache read runs the processors, as a miss does.',
     fields: [
-      field.string('cache', { resource: 'cache', description: 'The cache resource to read and write processor results from.' }),
+      field.string('cache', {
+        resource: 'cache',
+        description: 'The cache resource to read and write processor results from.',
+      }),
       field.bloblang('skip_on', {
         optional: true,
         description: 'A condition that can be used to skip caching the results from the processors.',
         examples: ['errored()'],
       }),
       field.interpolated('key', {
-        description: 'A key to be resolved for each message, if the key already exists in the cache then the cached result is used, otherwise the processors are applied and the result is cached under this key.',
+        description:
+          'A key to be resolved for each message, if the key already exists in the cache then the cached result is used, otherwise the processors are applied and the result is cached under this key.',
         examples: ['my_foo_result', '${! this.document.id }'],
       }),
       field.interpolated('ttl', {
         optional: true,
-        description: 'An optional expiry period to set for each cache entry. Some caches only have a general TTL and will therefore ignore this setting.',
+        description:
+          'An optional expiry period to set for each cache entry. Some caches only have a general TTL and will therefore ignore this setting.',
       }),
-      field.array('processors', 'processor', { description: 'The list of processors whose result will be cached.' }),
+      field.array('processors', 'processor', {
+        description: 'The list of processors whose result will be cached.',
+      }),
     ],
   },
   async create(config: CachedConfig, context) {
@@ -305,7 +312,12 @@ export const cachedProcessor: Plugin<'processor'> = {
           }
           const produced = (await runAll(children, [[m]])).flat()
           if (produced.length !== 1) {
-            fail(m, new Error(`cached processors must produce exactly one message, they produced ${produced.length}`))
+            fail(
+              m,
+              new Error(
+                `cached processors must produce exactly one message, they produced ${produced.length}`,
+              ),
+            )
             out.push(m)
             continue
           }
@@ -317,7 +329,9 @@ export const cachedProcessor: Plugin<'processor'> = {
             try {
               await cache.set(k, result.bytes(), ttlMs)
             } catch (err) {
-              context.logger.error(`Failed to store the cached result for key '${k}': ${errorOf(err).message}`)
+              context.logger.error(
+                `Failed to store the cached result for key '${k}': ${errorOf(err).message}`,
+              )
             }
           }
           out.push(result)

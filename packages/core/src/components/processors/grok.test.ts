@@ -6,7 +6,9 @@ describe('grok', () => {
     const p = await buildProcessor({
       grok: {
         expressions: ['%{LINE}'],
-        pattern_definitions: { LINE: '%{WORD:first},%{INT:second:int} %{NUMBER:third:float}%{GREEDYDATA:rest}' },
+        pattern_definitions: {
+          LINE: '%{WORD:first},%{INT:second:int} %{NUMBER:third:float}%{GREEDYDATA:rest}',
+        },
       },
     })
     expect(texts(await run(p, batchOf('foo,12 1.5')))).toEqual([['{"first":"foo","second":12,"third":1.5}']])
@@ -20,6 +22,8 @@ describe('grok', () => {
   })
 
   test('an unknown pattern is a start error', async () => {
-    await expect(buildProcessor({ grok: { expressions: ['%{NOPE:x}'] } })).rejects.toThrow('no pattern found for %{NOPE}')
+    await expect(buildProcessor({ grok: { expressions: ['%{NOPE:x}'] } })).rejects.toThrow(
+      'no pattern found for %{NOPE}',
+    )
   })
 })

@@ -2,8 +2,8 @@
 // No maintained grok library for JS runs without native code, so the expansion is ours; the
 // default patterns are the common base of the Logstash set that Bento's library ships.
 
-import { float64, int64, type Value } from '@bento-ts/bloblang'
 import { readFileSync } from 'node:fs'
+import { float64, int64, type Value } from '@bento-ts/bloblang'
 import type { Plugin } from '../../component.ts'
 import type { Batch } from '../../message.ts'
 import { field } from '../../spec.ts'
@@ -39,11 +39,12 @@ export const defaultPatterns: Record<string, string> = {
   PATH: '(?:%{UNIXPATH})',
   URIPROTO: '[A-Za-z]+(?:\\+[A-Za-z+]+)?',
   URIHOST: '%{IPORHOST}(?::%{POSINT})?',
-  URIPATH: '(?:/[A-Za-z0-9$.+!*\'(){},~:;=@#%&_\\-]*)+',
-  URIPARAM: '\\?[A-Za-z0-9$.+!*\'|(){},~@#%&/=:;_?\\-\\[\\]<>]*',
+  URIPATH: "(?:/[A-Za-z0-9$.+!*'(){},~:;=@#%&_\\-]*)+",
+  URIPARAM: "\\?[A-Za-z0-9$.+!*'|(){},~@#%&/=:;_?\\-\\[\\]<>]*",
   URIPATHPARAM: '%{URIPATH}(?:%{URIPARAM})?',
   URI: '%{URIPROTO}://(?:%{USER}(?::[^@]*)?@)?(?:%{URIHOST})?(?:%{URIPATHPARAM})?',
-  MONTH: '\\b(?:[Jj]an(?:uary|uar)?|[Ff]eb(?:ruary|ruar)?|[Mm](?:a|ä)?r(?:ch|z)?|[Aa]pr(?:il)?|[Mm]a(?:y|i)?|[Jj]un(?:e|i)?|[Jj]ul(?:y)?|[Aa]ug(?:ust)?|[Ss]ep(?:tember)?|[Oo](?:c|k)?t(?:ober)?|[Nn]ov(?:ember)?|[Dd]e(?:c|z)(?:ember)?)\\b',
+  MONTH:
+    '\\b(?:[Jj]an(?:uary|uar)?|[Ff]eb(?:ruary|ruar)?|[Mm](?:a|ä)?r(?:ch|z)?|[Aa]pr(?:il)?|[Mm]a(?:y|i)?|[Jj]un(?:e|i)?|[Jj]ul(?:y)?|[Aa]ug(?:ust)?|[Ss]ep(?:tember)?|[Oo](?:c|k)?t(?:ober)?|[Nn]ov(?:ember)?|[Dd]e(?:c|z)(?:ember)?)\\b',
   MONTHNUM: '(?:0?[1-9]|1[0-2])',
   MONTHDAY: '(?:(?:0[1-9])|(?:[12][0-9])|(?:3[01])|[1-9])',
   DAY: '(?:Mon(?:day)?|Tue(?:sday)?|Wed(?:nesday)?|Thu(?:rsday)?|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?)',
@@ -144,12 +145,14 @@ export const grokProcessor: Plugin<'processor'> = {
     kind: 'processor',
     status: 'stable',
     categories: ['Parsing'],
-    summary: 'Parses messages into a structured format by attempting to apply a list of Grok expressions, the first expression to result in at least one value replaces the original message with a JSON object containing the values.',
+    summary:
+      'Parses messages into a structured format by attempting to apply a list of Grok expressions, the first expression to result in at least one value replaces the original message with a JSON object containing the values.',
     description:
       'Type hints within patterns are respected, therefore with the pattern `%{WORD:first},%{INT:second:int}` and a payload of `foo,1` the resulting payload would be `{"first":"foo","second":1}`. A message no expression matches is flagged.',
     fields: [
       field.array('expressions', 'string', {
-        description: 'One or more Grok expressions to attempt against incoming messages. The first expression to match at least one value will be used to form a result.',
+        description:
+          'One or more Grok expressions to attempt against incoming messages. The first expression to match at least one value will be used to form a result.',
       }),
       field.map('pattern_definitions', 'string', {
         default: {},
@@ -159,9 +162,18 @@ export const grokProcessor: Plugin<'processor'> = {
         default: [],
         description: 'A list of paths to load Grok patterns from.',
       }),
-      field.bool('named_captures_only', { default: true, description: 'Whether to only capture values from named patterns.' }),
-      field.bool('use_default_patterns', { default: true, description: 'Whether to use a default set of patterns.' }),
-      field.bool('remove_empty_values', { default: true, description: 'Whether to remove values that are empty from the resulting structure.' }),
+      field.bool('named_captures_only', {
+        default: true,
+        description: 'Whether to only capture values from named patterns.',
+      }),
+      field.bool('use_default_patterns', {
+        default: true,
+        description: 'Whether to use a default set of patterns.',
+      }),
+      field.bool('remove_empty_values', {
+        default: true,
+        description: 'Whether to remove values that are empty from the resulting structure.',
+      }),
     ],
   },
   create(config: GrokConfig) {

@@ -6,7 +6,8 @@ describe('jq', () => {
     const p = await buildProcessor({
       jq: { query: '{Cities: .locations | map(select(.state == "WA").name) | sort | join(", "), a: 1}' },
     })
-    const doc = '{"locations":[{"name":"Seattle","state":"WA"},{"name":"NY","state":"NY"},{"name":"Olympia","state":"WA"}]}'
+    const doc =
+      '{"locations":[{"name":"Seattle","state":"WA"},{"name":"NY","state":"NY"},{"name":"Olympia","state":"WA"}]}'
     expect(texts(await run(p, batchOf(doc)))).toEqual([['{"Cities":"Olympia, Seattle","a":1}']])
   })
 

@@ -38,9 +38,21 @@ export const jqProcessor: Plugin<'processor'> = {
     description:
       'The query runs on each message. No result filters the message out; one result replaces it; several replace it with an array of them. Objects come out with sorted keys, as Go encodes them.',
     fields: [
-      field.string('query', { description: 'The jq query to filter and transform messages with.', examples: ['.foo.bar', '.[] | select(.id > 5)'] }),
-      field.bool('raw', { default: false, advanced: true, description: 'Whether to process the input as a raw string instead of as JSON.' }),
-      field.bool('output_raw', { default: false, advanced: true, description: 'Whether to output raw text (unquoted) instead of JSON strings when the emitted values are string types.' }),
+      field.string('query', {
+        description: 'The jq query to filter and transform messages with.',
+        examples: ['.foo.bar', '.[] | select(.id > 5)'],
+      }),
+      field.bool('raw', {
+        default: false,
+        advanced: true,
+        description: 'Whether to process the input as a raw string instead of as JSON.',
+      }),
+      field.bool('output_raw', {
+        default: false,
+        advanced: true,
+        description:
+          'Whether to output raw text (unquoted) instead of JSON strings when the emitted values are string types.',
+      }),
     ],
   },
   async create(config: JqConfig) {

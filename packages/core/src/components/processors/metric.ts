@@ -25,15 +25,20 @@ export const metricProcessor: Plugin<'processor'> = {
       'Messages pass unchanged. `counter` adds one per message; `counter_by` adds the integer `value` (negative values are ignored); `gauge` sets the integer `value`; `timing` records the integer `value` (nanoseconds). A `value` that is not an integer is logged and skipped.',
     fields: [
       field.string('type', { options: types, description: 'The metric type to create.' }),
-      field.string('name', { description: 'The name of the metric to create, this must be unique across all Bento components otherwise it will overwrite those other metrics.' }),
+      field.string('name', {
+        description:
+          'The name of the metric to create, this must be unique across all Bento components otherwise it will overwrite those other metrics.',
+      }),
       field.map('labels', 'string', {
         default: {},
-        description: 'A map of label names and values that can be used to enrich metrics. Labels are not supported by some metric destinations, in which case the metrics series are combined.',
+        description:
+          'A map of label names and values that can be used to enrich metrics. Labels are not supported by some metric destinations, in which case the metrics series are combined.',
         examples: [{ type: '${! json("doc.type") }', topic: '${! meta("kafka_topic") }' }],
       }),
       field.interpolated('value', {
         default: '',
-        description: 'For some metric types specifies a value to set, increment. Certain metrics exporters such as Prometheus support floating point values, but those that do not will cast a floating point value into an integer.',
+        description:
+          'For some metric types specifies a value to set, increment. Certain metrics exporters such as Prometheus support floating point values, but those that do not will cast a floating point value into an integer.',
       }),
     ],
   },

@@ -9,7 +9,15 @@ const bytes = (s: string) => new TextEncoder().encode(s)
 const text = (b: Uint8Array) => new TextDecoder().decode(b)
 
 test("an archive is Go's size: a header and padded data per entry, then two zero blocks", () => {
-  expect(writeTar([{ name: '', data: bytes('a') }, { name: '', data: bytes('b') }], 0).length).toBe(3072)
+  expect(
+    writeTar(
+      [
+        { name: '', data: bytes('a') },
+        { name: '', data: bytes('b') },
+      ],
+      0,
+    ).length,
+  ).toBe(3072)
   expect(writeTar([], 0).length).toBe(1024)
   expect(writeTar([{ name: 'x', data: new Uint8Array(512) }], 0).length).toBe(2048)
 })

@@ -57,9 +57,10 @@ export function writeTar(entries: readonly TarEntry[], mtimeMs: number): Uint8Ar
   const parts: Uint8Array[] = []
   for (const e of entries) {
     const nameBytes = encoder.encode(e.name).length
-    if (nameBytes > 100 || /[^\x00-\x7f]/.test(e.name)) {
+    // more UTF-8 bytes than characters: the name is not ASCII, which ustar cannot hold
+    if (nameBytes > 100 || nameBytes !== e.name.length) {
       const pax = paxRecord('path', e.name)
-      parts.push(header('PaxHeaders.0/' + e.name.slice(0, 80), pax.length, mtime, 'x'), pad(pax))
+      parts.push(header(`PaxHeaders.0/${e.name.slice(0, 80)}`, pax.length, mtime, 'x'), pad(pax))
     }
     parts.push(header(e.name, e.data.length, mtime, '0'), pad(e.data))
   }
