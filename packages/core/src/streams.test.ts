@@ -41,14 +41,15 @@ describe('streams manager', () => {
 
   test('a shared resource is there for streams created later; their own label wins', async () => {
     const manager = createStreamsManager(env, { logger: silentLogger })
-    const withCache = loadStreamConfig(
-      "input:\n  generate:\n    mapping: 'root = 1'\n    count: 1\npipeline:\n  processors:\n    - cache:\n        resource: shared\n        operator: set\n        key: k\n        value: v\noutput:\n  drop: {}\n",
-      env,
-      { vars: {} },
-    )
     const [cache] = loadStreamConfig('cache_resources:\n  - label: shared\n    memory: {}\n', env, {
       vars: {},
     }).cache_resources
+    const withCache = loadStreamConfig(
+      "input:\n  generate:\n    mapping: 'root = 1'\n    count: 1\npipeline:\n  processors:\n    - cache:\n        resource: shared\n        operator: set\n        key: k\n        value: v\noutput:\n  drop: {}\n",
+      env,
+      // the manager's shared resources, as `streams` passes them: the stream does not declare it
+      { vars: {}, extraResources: [{ cache_resources: [cache!] }] },
+    )
     manager.setResource('cache', cache!)
     await manager.create('c', withCache, {})
     await expect.poll(() => manager.get('c')?.active, { timeout: 5000 }).toBe(false)
