@@ -1,6 +1,6 @@
 // pnpm new:connector <name>: copies templates/connector to packages/<name> with the name filled in.
 import { execFileSync } from 'node:child_process'
-import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -38,6 +38,12 @@ fill(target)
 // Names of another length move line breaks: format the new package as the repo's Biome would.
 const biome = join(repo, 'node_modules', '.bin', 'biome')
 if (existsSync(biome)) execFileSync(biome, ['format', '--write', target], { stdio: 'ignore', cwd: root })
+// A new package is released like any other: by a changeset, which `pnpm changeset` would ask for.
+mkdirSync(join(root, '.changeset'), { recursive: true })
+writeFileSync(
+  join(root, '.changeset', `new-${name}.md`),
+  `---\n"@bento-ts/${name}": minor\n---\n\nNew package: the ${id} components.\n`,
+)
 console.log(
-  `created packages/${name}; next: pnpm install, then write its components and tests (CONTRIBUTING.md)`,
+  `created packages/${name} and .changeset/new-${name}.md; next: pnpm install, then write its components and tests (CONTRIBUTING.md)`,
 )

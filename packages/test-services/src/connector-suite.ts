@@ -316,7 +316,11 @@ export function connectorSuite(o: ConnectorSuiteOptions): void {
             const config = join(work, 'stream.yaml')
             writeFileSync(
               config,
-              `logger:\n  level: WARN\ninput:\n${indent(o.input(through), '  ')}\noutput:\n${indent(o.output(sink), '  ')}\n`,
+              `logger:\n  level: WARN\ninput:\n${indent(o.input(through), '  ')}\n` +
+                // Paced (about 1 ms a message per thread) so that however fast the connector is,
+                // the kills land while messages are in flight rather than after the last one.
+                `pipeline:\n  processors:\n    - sleep:\n        duration: 1ms\n` +
+                `output:\n${indent(o.output(sink), '  ')}\n`,
             )
             const { capture } = await reader({ ...sink, group: `g-${sink.id}-check` })
             const result = await runCrashTest({

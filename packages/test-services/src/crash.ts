@@ -20,6 +20,8 @@ export interface CrashTestOptions {
   /** give up after this long (default 5 minutes) */
   timeoutMs?: number
   random?: () => number
+  /** how often `delivered` is asked while waiting for a kill point (default 20 ms) */
+  pollMs?: number
   /** the id of message i (0 ≤ i < total); given, the result names up to 20 missing ids */
   idOf?: (i: number) => string
 }
@@ -74,10 +76,15 @@ export async function runCrashTest(o: CrashTestOptions): Promise<CrashTestResult
           throw new Error(`stream process exited early (${child.exitCode})\n${log}`)
         const n = await o.delivered()
         if (n >= threshold) {
+          // A kill after the last delivery interrupts nothing: the test would pass without proving anything.
+          if (n >= o.total)
+            throw new Error(
+              `crash test: the stream delivered all ${o.total} messages before kill ${killedAt.length + 1} (meant at ${threshold}); slow the stream down or raise total\n${log}`,
+            )
           killedAt.push(n)
           break
         }
-        await sleep(100)
+        await sleep(o.pollMs ?? 20)
       }
       await killed(child)
       log += `--- SIGKILL at ${killedAt.at(-1)} delivered, restarting ---\n`

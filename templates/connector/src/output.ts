@@ -4,7 +4,14 @@
 // a failure means: a lost connection is NotConnected (reconnect, write again), refused messages
 // are a BatchError naming just them (only they are retried), anything else fails the batch.
 import { BatchError, FieldError, field } from '@bento-ts/core'
-import { batchingField, defineOutput, maxInFlightField, outputSkeleton } from '@bento-ts/core/kit'
+import {
+  BatchView,
+  batchingField,
+  defineOutput,
+  interpolation,
+  maxInFlightField,
+  outputSkeleton,
+} from '@bento-ts/core/kit'
 import { encode, openConnection, splitAddress } from './connection.ts'
 
 export const output = defineOutput({
@@ -19,7 +26,11 @@ export const output = defineOutput({
       description: 'The server to connect to, as host:port.',
       examples: ['localhost:7000'],
     }),
-    field.interpolated('queue', { default: 'default', description: 'The queue to publish to.' }),
+    field.interpolated('queue', {
+      default: 'default',
+      description: 'The queue to publish to, rendered for each message.',
+      examples: ['orders', '${! @kind }'],
+    }),
     maxInFlightField(),
     batchingField,
   ],
@@ -29,19 +40,33 @@ export const output = defineOutput({
     } catch (err) {
       throw new FieldError('address', (err as Error).message)
     }
-    if (/\s/.test(config.queue)) throw new FieldError('queue', 'a queue name has no spaces')
+    const queue = interpolation('queue', config.queue)
     return outputSkeleton(config, {
       connect: (signal) => openConnection(config.address, signal),
       disconnect: (connection) => connection.close(),
       async write(connection, batch) {
-        for (const message of batch) connection.send(`PUB ${config.queue} ${encode(message.bytes())}`)
-        // All replies are claimed before another write can send: replies pair with their lines.
-        const replies = await Promise.all(batch.map(() => connection.next()))
-        const refused: [number, Error][] = []
-        replies.forEach((reply, i) => {
-          if (reply !== 'OK') refused.push([i, new Error(`refused: ${reply.replace(/^ERR /, '')}`)])
+        const view = new BatchView(batch)
+        const failed: [number, Error][] = []
+        const sent: number[] = []
+        batch.forEach((message, i) => {
+          // A queue that cannot be rendered fails its message alone; the others are still sent.
+          let name: string
+          try {
+            name = queue.text(view, i)
+            if (name === '' || /\s/.test(name)) throw new Error(`queue "${name}" is empty or has spaces`)
+          } catch (err) {
+            failed.push([i, err as Error])
+            return
+          }
+          connection.send(`PUB ${name} ${encode(message.bytes())}`)
+          sent.push(i)
         })
-        if (refused.length > 0) throw new BatchError(batch, refused)
+        // All replies are claimed before another write can send: replies pair with their lines.
+        const replies = await Promise.all(sent.map(() => connection.next()))
+        replies.forEach((reply, k) => {
+          if (reply !== 'OK') failed.push([sent[k]!, new Error(`refused: ${reply.replace(/^ERR /, '')}`)])
+        })
+        if (failed.length > 0) throw new BatchError(batch, failed)
       },
     })
   },
