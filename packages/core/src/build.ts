@@ -1,7 +1,6 @@
 import { offerCache } from './bloblang-caches.ts'
 import {
   type AckFn,
-  type BatchingPolicyConfig,
   type Builder,
   type Cache,
   type ComponentContext,
@@ -117,9 +116,8 @@ export function createBuilder(
 
   const sinkOf = async (parsed: ParsedComponent): Promise<Sink> => {
     const output = await create<Output>('output', parsed)
-    // TODO(kit migration): outputs not yet written on the kit still carry these only in config.
-    const legacy = (parsed.config ?? {}) as { max_in_flight?: number; batching?: BatchingPolicyConfig }
-    const policy = output.batching ?? legacy.batching
+    // The output says its max_in_flight and batching itself (outputSkeleton does it from its config).
+    const policy = output.batching
     let batching: BatchPolicy | undefined
     if (policy !== undefined) {
       const batchProcessors = policy.processors
@@ -131,7 +129,7 @@ export function createBuilder(
     const sink = outputSink({
       output,
       name: parsed.label !== '' ? parsed.label : parsed.type,
-      maxInFlight: output.maxInFlight ?? legacy.max_in_flight ?? defaultMaxInFlight,
+      maxInFlight: output.maxInFlight ?? defaultMaxInFlight,
       processors: await builder.processors(parsed.processors),
       ...(batching === undefined ? {} : { batching }),
       logger: logger.child({ label: parsed.label, path: parsed.path }),

@@ -151,6 +151,20 @@ export class FieldError extends Error {
   }
 }
 
+/**
+ * The value `parse` makes of a config field; whatever it throws becomes a FieldError naming the
+ * field (a FieldError about a part of it is named inside it: `backoff.max_interval`).
+ */
+export function parseField<T>(field: string, parse: () => T): T {
+  try {
+    return parse()
+  } catch (err) {
+    if (err instanceof FieldError)
+      throw new FieldError(`${field}.${err.field}`, err.message.slice(err.field.length + 2), { cause: err })
+    throw new FieldError(field, (err as Error).message, { cause: err })
+  }
+}
+
 export interface Input {
   connect(signal: AbortSignal): Promise<void>
   /** Waits for the next batch; throws EndOfInput when done, NotConnected when the link broke. */

@@ -21,6 +21,7 @@ export {
   KeyExists,
   KeyNotFound,
   NotConnected,
+  parseField,
 } from './component.ts'
 export { applyMapping } from './components/mapping.ts'
 export { queryBool } from './components/processors/util.ts'

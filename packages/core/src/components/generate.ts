@@ -1,7 +1,9 @@
 import { parse } from '@bento-ts/bloblang'
-import { EndOfInput, type Plugin } from '../component.ts'
+import { EndOfInput, parseField } from '../component.ts'
 import { pause } from '../concurrency.ts'
 import { parseDuration } from '../duration.ts'
+import { defineInput } from '../kit/declare.ts'
+import { autoReplayNacksField } from '../kit/fields.ts'
 import type { Message } from '../message.ts'
 import { autoReplayNacks } from '../replay.ts'
 import { field } from '../spec.ts'
@@ -9,34 +11,24 @@ import { applyMapping } from './mapping.ts'
 
 const empty = { content: '' }
 
-interface GenerateConfig {
-  mapping: string
-  interval: string
-  count: number
-  batch_size: number
-  auto_replay_nacks: boolean
-}
-
-export const generateInput: Plugin<'input'> = {
-  spec: {
-    name: 'generate',
-    kind: 'input',
-    status: 'stable',
-    summary: 'Generates messages from a Bloblang mapping, at an interval or as fast as possible.',
-    fields: [
-      field.bloblang('mapping', { description: 'the mapping that creates each message (root, meta)' }),
-      field.string('interval', {
-        default: '1s',
-        description: 'time between messages, or a cron expression; empty or 0s: as fast as possible',
-      }),
-      field.int('count', { default: 0, description: 'stop after this many messages (0: never)' }),
-      field.int('batch_size', { default: 1, description: 'messages per batch' }),
-      field.bool('auto_replay_nacks', { default: true, advanced: true }),
-    ],
-  },
-  create(config: GenerateConfig) {
-    const executor = parse(config.mapping)
-    const intervalMs = config.interval === '' ? 0 : parseDuration(config.interval)
+export const generateInput = defineInput({
+  name: 'generate',
+  status: 'stable',
+  summary: 'Generates messages from a Bloblang mapping, at an interval or as fast as possible.',
+  fields: [
+    field.bloblang('mapping', { description: 'the mapping that creates each message (root, meta)' }),
+    field.string('interval', {
+      default: '1s',
+      description: 'time between messages, or a cron expression; empty or 0s: as fast as possible',
+    }),
+    field.int('count', { default: 0, description: 'stop after this many messages (0: never)' }),
+    field.int('batch_size', { default: 1, description: 'messages per batch' }),
+    { ...autoReplayNacksField(), advanced: true },
+  ],
+  create(config) {
+    const executor = parseField('mapping', () => parse(config.mapping))
+    const intervalMs =
+      config.interval === '' ? 0 : parseField('interval', () => parseDuration(config.interval))
     let produced = 0
     let first = true
     const input = {
@@ -60,4 +52,4 @@ export const generateInput: Plugin<'input'> = {
     }
     return autoReplayNacks(input, config.auto_replay_nacks)
   },
-}
+})

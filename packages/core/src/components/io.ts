@@ -1,4 +1,4 @@
-import type { Plugin } from '../component.ts'
+import type { Component } from '../kit/declare.ts'
 import { generateInput } from './generate.ts'
 import { brokerInputPlugin } from './io/broker-input.ts'
 import { brokerOutputPlugin } from './io/broker-output.ts'
@@ -18,7 +18,7 @@ import { stdinInput } from './io/stdin.ts'
 import { dropOutput, rejectOutput, stdoutOutput } from './outputs-basic.ts'
 
 /** Standard inputs, outputs, brokers, caches and rate limits. */
-export const ioPlugins: Plugin[] = [
+export const ioPlugins: Component[] = [
   // inputs
   generateInput,
   stdinInput,
@@ -45,4 +45,4 @@ export const ioPlugins: Plugin[] = [
   ttlruCachePlugin,
   // rate limits
   localRateLimitPlugin,
-] as Plugin[]
+]

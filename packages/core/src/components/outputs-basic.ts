@@ -1,33 +1,28 @@
-import type { Plugin } from '../component.ts'
+import { parseField } from '../component.ts'
+import { defineOutput } from '../kit/declare.ts'
 import type { Batch } from '../message.ts'
 import { field } from '../spec.ts'
 import { endsWith, type WriterCodec, writerCodec } from './io/file.ts'
 
-export const dropOutput: Plugin<'output'> = {
-  spec: {
-    name: 'drop',
-    kind: 'output',
-    status: 'stable',
-    summary: 'Acknowledges and discards every message.',
-    fields: [],
-  },
+export const dropOutput = defineOutput({
+  name: 'drop',
+  status: 'stable',
+  summary: 'Acknowledges and discards every message.',
+  fields: [],
   create: () => ({
     connect: async () => {},
     write: async () => {},
     close: async () => {},
     maxInFlight: 64,
   }),
-}
+})
 
-export const rejectOutput: Plugin<'output'> = {
-  spec: {
-    name: 'reject',
-    kind: 'output',
-    status: 'stable',
-    summary: 'Nacks every message with an error (interpolated), so the source redelivers it.',
-    value: field.interpolated('reject', { description: 'the error message' }),
-  },
-  create(message: string) {
+export const rejectOutput = defineOutput({
+  name: 'reject',
+  status: 'stable',
+  summary: 'Nacks every message with an error (interpolated), so the source redelivers it.',
+  value: field.interpolated('reject', { description: 'the error message' }),
+  create(message) {
     return {
       connect: async () => {},
       write: async () => {
@@ -36,7 +31,7 @@ export const rejectOutput: Plugin<'output'> = {
       close: async () => {},
     }
   },
-}
+})
 
 /**
  * Writes each message as the codec says (Bento's: a suffix only where the message does not end
@@ -53,24 +48,21 @@ function writeEncoded(stream: NodeJS.WritableStream, codec: WriterCodec, batch: 
   return new Promise((resolve) => stream.once('drain', () => resolve()))
 }
 
-export const stdoutOutput: Plugin<'output'> = {
-  spec: {
-    name: 'stdout',
-    kind: 'output',
-    status: 'stable',
-    summary: 'Prints each message to stdout, one per line.',
-    fields: [
-      field.string('codec', {
-        default: 'lines',
-        advanced: true,
-        description:
-          'How messages are written: `lines` (a line break after each message that does not end with one), `delim:x`, `append` or `all-bytes`.',
-        examples: ['lines', 'delim:\t'],
-      }),
-    ],
-  },
-  create: (config: { codec: string }) => {
-    const codec = writerCodec(config.codec)
+export const stdoutOutput = defineOutput({
+  name: 'stdout',
+  status: 'stable',
+  summary: 'Prints each message to stdout, one per line.',
+  fields: [
+    field.string('codec', {
+      default: 'lines',
+      advanced: true,
+      description:
+        'How messages are written: `lines` (a line break after each message that does not end with one), `delim:x`, `append` or `all-bytes`.',
+      examples: ['lines', 'delim:\t'],
+    }),
+  ],
+  create(config) {
+    const codec = parseField('codec', () => writerCodec(config.codec))
     return {
       connect: async () => {},
       write: (batch) => writeEncoded(process.stdout, codec, batch),
@@ -79,4 +71,4 @@ export const stdoutOutput: Plugin<'output'> = {
       maxInFlight: 1,
     }
   },
-}
+})

@@ -39,6 +39,7 @@ export {
   defineOutput,
   defineProcessor,
   defineRateLimit,
+  type ValueDeclaration,
 } from './declare.ts'
 export { autoReplayNacksField, batchingField, batchingPolicyFields, maxInFlightField } from './fields.ts'
 export {

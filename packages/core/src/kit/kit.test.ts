@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { BatchError, EndOfInput, FieldError, NotConnected } from '../component.ts'
+import { BatchError, EndOfInput, FieldError, NotConnected, parseField } from '../component.ts'
 import { addPlugin, createEnvironment } from '../environment.ts'
 import { silentLogger } from '../logger.ts'
 import { Message } from '../message.ts'
@@ -169,6 +169,50 @@ output: { picky: {} }
     await expect(startStream(config, env, { logger: silentLogger })).rejects.toThrow(
       'output.strict.url: "nope" is not a URL',
     )
+  })
+})
+
+describe('declarations', () => {
+  test('a component whose config is one value gets that value, and its spec says so', async () => {
+    const env = standardEnvironment()
+    const written: string[] = []
+    const labelled = defineOutput({
+      name: 'labelled',
+      summary: 'writes each message prefixed by its config value',
+      value: field.string('labelled', { default: '' }),
+      create: (prefix) => ({
+        connect: async () => {},
+        close: async () => {},
+        async write(batch) {
+          for (const m of batch) written.push(`${prefix}${m.text()}`)
+        },
+      }),
+    })
+    expect(labelled.spec.value?.name).toBe('labelled')
+    expect(labelled.spec.fields).toBeUndefined()
+    addPlugin(env, labelled)
+    const config = loadStreamConfig(
+      "input: { generate: { mapping: 'root = \"x\"', count: 2, interval: '' } }\noutput: { labelled: 'at: ' }",
+      env,
+    )
+    const stream = await startStream(config, env, { logger: silentLogger })
+    await stream.done
+    expect(written).toEqual(['at: x', 'at: x'])
+  })
+
+  test('parseField names the field a parse failed on, and the part of it a FieldError names', () => {
+    expect(parseField('n', () => 1)).toBe(1)
+    const plain = () =>
+      parseField('interval', () => {
+        throw new Error('not a duration')
+      })
+    expect(plain).toThrow(FieldError)
+    expect(plain).toThrow(/^interval: not a duration$/)
+    const nested = () =>
+      parseField('backoff', () => {
+        throw new FieldError('max_interval', 'too long')
+      })
+    expect(nested).toThrow(/^backoff\.max_interval: too long$/)
   })
 })
 

@@ -3,20 +3,21 @@ import {
   type AckFn,
   type ComponentContext,
   EndOfInput,
+  FieldError,
   type Input,
   InputDraining,
   NotConnected,
-  type ParsedComponent,
-  type Plugin,
   type Processor,
 } from '../../component.ts'
 import { backoffDelays, isAbort, pause } from '../../concurrency.ts'
 import { parseDuration } from '../../duration.ts'
+import { defineInput } from '../../kit/declare.ts'
+import { batchingField } from '../../kit/fields.ts'
 import type { Logger } from '../../logger.ts'
 import { type Batch, batchBytes, type Message } from '../../message.ts'
 import { runProcessors } from '../../pipeline.ts'
-import { type BatchPolicy, batchingField, policyEnabled } from '../../sink.ts'
-import { field } from '../../spec.ts'
+import { type BatchPolicy, policyEnabled } from '../../sink.ts'
+import { type ConfigOf, field } from '../../spec.ts'
 import { Channel, ChannelClosed } from './channel.ts'
 
 interface Read {
@@ -191,17 +192,22 @@ export function batchedInput(input: Input, policy: BatchPolicy, processors: read
   }
 }
 
-interface BrokerInputConfig {
-  copies: number
-  inputs: ParsedComponent[]
-  batching: BatchPolicy & { processors?: ParsedComponent[] }
-}
+const brokerInputFields = [
+  field.int('copies', {
+    default: 1,
+    advanced: true,
+    description: 'Whatever is specified within `inputs` will be created this many times.',
+  }),
+  field.array('inputs', 'input', { description: 'A list of inputs to create.' }),
+  batchingField,
+] as const
 
 export async function createBrokerInput(
-  config: BrokerInputConfig,
+  config: ConfigOf<typeof brokerInputFields>,
   context: ComponentContext,
 ): Promise<Input> {
-  if (config.inputs.length === 0) throw new Error('attempting to create broker input type with no inputs')
+  if (config.inputs.length === 0)
+    throw new FieldError('inputs', 'attempting to create broker input type with no inputs')
   const children: Input[] = []
   for (let copy = 0; copy < Math.max(1, config.copies); copy++) {
     for (const parsed of config.inputs) children.push(await context.build.input(parsed))
@@ -209,28 +215,17 @@ export async function createBrokerInput(
   const input = fanInInput(children, context.logger)
   if (!policyEnabled(config.batching)) return input
   const processors = await context.build.processors(config.batching.processors ?? [])
-  return batchedInput(input, config.batching, processors)
+  return batchedInput(input, { ...config.batching, processors }, processors)
 }
 
-export const brokerInputPlugin: Plugin<'input'> = {
-  spec: {
-    name: 'broker',
-    kind: 'input',
-    status: 'stable',
-    categories: ['Utility'],
-    summary:
-      'Allows you to combine multiple inputs into a single stream of data, where each input will be read in parallel.',
-    description:
-      'A broker type is configured with its own list of input configurations and a field to specify how many copies of the list of inputs should be created. Adding more input types allows you to combine streams from multiple sources into one.',
-    fields: [
-      field.int('copies', {
-        default: 1,
-        advanced: true,
-        description: 'Whatever is specified within `inputs` will be created this many times.',
-      }),
-      field.array('inputs', 'input', { description: 'A list of inputs to create.' }),
-      batchingField,
-    ],
-  },
-  create: (config: BrokerInputConfig, context) => createBrokerInput(config, context),
-}
+export const brokerInputPlugin = defineInput({
+  name: 'broker',
+  status: 'stable',
+  categories: ['Utility'],
+  summary:
+    'Allows you to combine multiple inputs into a single stream of data, where each input will be read in parallel.',
+  description:
+    'A broker type is configured with its own list of input configurations and a field to specify how many copies of the list of inputs should be created. Adding more input types allows you to combine streams from multiple sources into one.',
+  fields: brokerInputFields,
+  create: createBrokerInput,
+})

@@ -1,7 +1,8 @@
-import type { ComponentContext, Output, ParsedComponent, Plugin } from '../../component.ts'
+import { type ComponentContext, FieldError, type Output } from '../../component.ts'
+import { defineOutput } from '../../kit/declare.ts'
+import { batchingField } from '../../kit/fields.ts'
 import type { Batch } from '../../message.ts'
-import { batchingField } from '../../sink.ts'
-import { field } from '../../spec.ts'
+import { type ConfigOf, field } from '../../spec.ts'
 import { indefiniteBackoff, RetryingOutput } from './retry.ts'
 
 export const brokerPatterns = [
@@ -78,19 +79,32 @@ export function brokerOutput(pattern: BrokerPattern, children: readonly Output[]
   }
 }
 
-interface BrokerOutputConfig {
-  copies: number
-  pattern: BrokerPattern
-  outputs: ParsedComponent[]
-}
+const brokerOutputFields = [
+  field.int('copies', {
+    default: 1,
+    advanced: true,
+    description: 'The number of copies of each configured output to spawn.',
+  }),
+  field.string('pattern', {
+    default: 'fan_out',
+    options: brokerPatterns,
+    description: 'The brokering pattern to use.',
+  }),
+  field.array('outputs', 'output', {
+    description:
+      'A list of child outputs to broker. Each item can be either a complete inline output configuration or a reference to an output resource.',
+  }),
+  batchingField,
+] as const
 
+/** The children by pattern; the broker's own `batching` is the plugin's business (the runtime applies it). */
 export async function createBrokerOutput(
-  config: BrokerOutputConfig,
+  config: Omit<ConfigOf<typeof brokerOutputFields>, 'batching'>,
   context: ComponentContext,
   retryBackoff: () => () => number | undefined = indefiniteBackoff,
 ): Promise<Output> {
   if (!brokerPatterns.includes(config.pattern)) {
-    throw new Error(`broker pattern was not recognised: ${config.pattern}`)
+    throw new FieldError('pattern', `broker pattern was not recognised: ${config.pattern}`)
   }
   const retried = config.pattern === 'fan_out' || config.pattern === 'fan_out_sequential'
   const children: Output[] = []
@@ -100,37 +114,28 @@ export async function createBrokerOutput(
       children.push(retried ? new RetryingOutput(child, retryBackoff, context.logger) : child)
     }
   }
-  if (children.length === 0) throw new Error('attempting to create broker output type with no outputs')
+  if (children.length === 0)
+    throw new FieldError('outputs', 'attempting to create broker output type with no outputs')
   if (children.length === 1) return children[0]!
   return brokerOutput(config.pattern, children)
 }
 
-export const brokerOutputPlugin: Plugin<'output'> = {
-  spec: {
-    name: 'broker',
-    kind: 'output',
-    status: 'stable',
-    categories: ['Utility'],
-    summary: 'Allows you to route messages to multiple child outputs using a range of brokering patterns.',
-    description:
-      '`fan_out`: every output gets every message in parallel; a failed output is retried alone until it succeeds. `fan_out_fail_fast`: the same without retries (the first failure fails the message). `fan_out_sequential`: outputs in order, each after the previous one took the message, with retries; `fan_out_sequential_fail_fast` without. `round_robin`: each message to the next output in turn. `greedy`: each message to the output most ready for it.',
-    fields: [
-      field.int('copies', {
-        default: 1,
-        advanced: true,
-        description: 'The number of copies of each configured output to spawn.',
-      }),
-      field.string('pattern', {
-        default: 'fan_out',
-        options: brokerPatterns,
-        description: 'The brokering pattern to use.',
-      }),
-      field.array('outputs', 'output', {
-        description:
-          'A list of child outputs to broker. Each item can be either a complete inline output configuration or a reference to an output resource.',
-      }),
-      batchingField,
-    ],
+export const brokerOutputPlugin = defineOutput({
+  name: 'broker',
+  status: 'stable',
+  categories: ['Utility'],
+  summary: 'Allows you to route messages to multiple child outputs using a range of brokering patterns.',
+  description:
+    '`fan_out`: every output gets every message in parallel; a failed output is retried alone until it succeeds. `fan_out_fail_fast`: the same without retries (the first failure fails the message). `fan_out_sequential`: outputs in order, each after the previous one took the message, with retries; `fan_out_sequential_fail_fast` without. `round_robin`: each message to the next output in turn. `greedy`: each message to the output most ready for it.',
+  fields: brokerOutputFields,
+  async create(config, context): Promise<Output> {
+    const routed = await createBrokerOutput(config, context)
+    // The broker's batching groups messages before they are routed: the runtime reads it here.
+    return {
+      connect: (signal) => routed.connect(signal),
+      write: (batch, signal) => routed.write(batch, signal),
+      close: () => routed.close(),
+      batching: config.batching,
+    }
   },
-  create: (config: BrokerOutputConfig, context) => createBrokerOutput(config, context),
-}
+})

@@ -1,6 +1,14 @@
 import { LRUCache } from 'lru-cache'
-import { type Cache, type ImmediateCache, KeyExists, KeyNotFound, type Plugin } from '../../component.ts'
+import {
+  type Cache,
+  FieldError,
+  type ImmediateCache,
+  KeyExists,
+  KeyNotFound,
+  parseField,
+} from '../../component.ts'
 import { parseDuration } from '../../duration.ts'
+import { defineCache } from '../../kit/declare.ts'
 import { field } from '../../spec.ts'
 
 const encoder = new TextEncoder()
@@ -115,50 +123,43 @@ function fromImmediate(now: ImmediateCache): Cache {
   }
 }
 
-interface MemoryConfig {
-  default_ttl: string
-  compaction_interval: string
-  init_values: Record<string, string>
-  shards: number
-}
-
-export const memoryCachePlugin: Plugin<'cache'> = {
-  spec: {
-    name: 'memory',
-    kind: 'cache',
-    status: 'stable',
-    summary:
-      'Stores key/value pairs in a map held in memory. This cache is therefore reset every time the service restarts. Each item in the cache has a TTL set from the moment it was last edited, after which it will be removed during the next compaction.',
-    description:
-      'The compaction interval determines how often the cache is cleared of expired items, and this process is only triggered on writes to the cache. Item expiry can be disabled entirely by setting the `compaction_interval` to an empty string. Values of `init_values` are exempt from TTLs until they are overridden.',
-    fields: [
-      field.duration('default_ttl', {
-        default: '5m',
-        description:
-          'The default TTL of each item. After this period an item will be eligible for removal during the next compaction.',
-      }),
-      field.string('compaction_interval', {
-        default: '60s',
-        description:
-          'The period of time to wait before each compaction, at which point expired items are removed. This field can be set to an empty string in order to disable compactions/expiry entirely.',
-      }),
-      initValuesField,
-      field.int('shards', {
-        default: 1,
-        advanced: true,
-        description:
-          'A number of logical shards to spread keys across, increasing the shards can have a performance benefit when processing a large number of keys.',
-      }),
-    ],
-  },
-  create: (c: MemoryConfig) =>
+export const memoryCachePlugin = defineCache({
+  name: 'memory',
+  status: 'stable',
+  summary:
+    'Stores key/value pairs in a map held in memory. This cache is therefore reset every time the service restarts. Each item in the cache has a TTL set from the moment it was last edited, after which it will be removed during the next compaction.',
+  description:
+    'The compaction interval determines how often the cache is cleared of expired items, and this process is only triggered on writes to the cache. Item expiry can be disabled entirely by setting the `compaction_interval` to an empty string. Values of `init_values` are exempt from TTLs until they are overridden.',
+  fields: [
+    field.duration('default_ttl', {
+      default: '5m',
+      description:
+        'The default TTL of each item. After this period an item will be eligible for removal during the next compaction.',
+    }),
+    field.string('compaction_interval', {
+      default: '60s',
+      description:
+        'The period of time to wait before each compaction, at which point expired items are removed. This field can be set to an empty string in order to disable compactions/expiry entirely.',
+    }),
+    initValuesField,
+    field.int('shards', {
+      default: 1,
+      advanced: true,
+      description:
+        'A number of logical shards to spread keys across, increasing the shards can have a performance benefit when processing a large number of keys.',
+    }),
+  ],
+  create: (c) =>
     memoryCache({
-      defaultTtlMs: parseDuration(c.default_ttl),
-      compactionIntervalMs: c.compaction_interval === '' ? 0 : parseDuration(c.compaction_interval),
+      defaultTtlMs: parseField('default_ttl', () => parseDuration(c.default_ttl)),
+      compactionIntervalMs:
+        c.compaction_interval === ''
+          ? 0
+          : parseField('compaction_interval', () => parseDuration(c.compaction_interval)),
       shards: c.shards,
       initValues: c.init_values,
     }),
-}
+})
 
 // ---------------------------------------------------------------------------------------------
 // lru
@@ -188,9 +189,10 @@ export interface LruOptions {
 }
 
 export function lruCache(o: LruOptions): Cache {
-  if (o.cap <= 0) throw new Error('invalid lru cache parameter capacity: must be bigger than 0')
+  if (o.cap <= 0) throw new FieldError('cap', 'invalid lru cache parameter capacity: must be bigger than 0')
   if (!['standard', 'arc', 'two_queues'].includes(o.algorithm)) {
-    throw new Error(
+    throw new FieldError(
+      'algorithm',
       `algorithm "${o.algorithm}" not supported. the supported values are "standard", "arc" and "two_queues"`,
     )
   }
@@ -199,60 +201,48 @@ export function lruCache(o: LruOptions): Cache {
   return lruAdapter(inner)
 }
 
-interface LruConfig {
-  cap: number
-  init_values: Record<string, string>
-  algorithm: string
-  two_queues_recent_ratio: number
-  two_queues_ghost_ratio: number
-  optimistic: boolean
-}
-
-export const lruCachePlugin: Plugin<'cache'> = {
-  spec: {
-    name: 'lru',
-    kind: 'cache',
-    status: 'stable',
-    summary:
-      'Stores key/value pairs in a lru in-memory cache. This cache is therefore reset every time the service restarts.',
-    description:
-      'A fixed-size LRU cache. Only the `standard` algorithm is implemented; `arc` and `two_queues` are accepted and run as `standard` (a warning is logged).',
-    fields: [
-      field.int('cap', { default: 1000, description: 'The cache maximum capacity (number of entries)' }),
-      initValuesField,
-      field.string('algorithm', {
-        default: 'standard',
-        options: ['standard', 'arc', 'two_queues'],
-        advanced: true,
-        description: 'the lru cache implementation',
-      }),
-      field.float('two_queues_recent_ratio', {
-        default: 0.25,
-        advanced: true,
-        description:
-          'is the ratio of the two_queues cache dedicated to recently added entries that have only been accessed once.',
-      }),
-      field.float('two_queues_ghost_ratio', {
-        default: 0.5,
-        advanced: true,
-        description:
-          'is the default ratio of ghost entries kept to track entries recently evicted on two_queues cache.',
-      }),
-      field.bool('optimistic', {
-        default: false,
-        advanced: true,
-        description:
-          'If true, we do not lock on read/write events. The lru package is thread-safe, however the ADD operation is not atomic.',
-      }),
-    ],
-  },
-  create(c: LruConfig, context) {
+export const lruCachePlugin = defineCache({
+  name: 'lru',
+  status: 'stable',
+  summary:
+    'Stores key/value pairs in a lru in-memory cache. This cache is therefore reset every time the service restarts.',
+  description:
+    'A fixed-size LRU cache. Only the `standard` algorithm is implemented; `arc` and `two_queues` are accepted and run as `standard` (a warning is logged).',
+  fields: [
+    field.int('cap', { default: 1000, description: 'The cache maximum capacity (number of entries)' }),
+    initValuesField,
+    field.string('algorithm', {
+      default: 'standard',
+      options: ['standard', 'arc', 'two_queues'],
+      advanced: true,
+      description: 'the lru cache implementation',
+    }),
+    field.float('two_queues_recent_ratio', {
+      default: 0.25,
+      advanced: true,
+      description:
+        'is the ratio of the two_queues cache dedicated to recently added entries that have only been accessed once.',
+    }),
+    field.float('two_queues_ghost_ratio', {
+      default: 0.5,
+      advanced: true,
+      description:
+        'is the default ratio of ghost entries kept to track entries recently evicted on two_queues cache.',
+    }),
+    field.bool('optimistic', {
+      default: false,
+      advanced: true,
+      description:
+        'If true, we do not lock on read/write events. The lru package is thread-safe, however the ADD operation is not atomic.',
+    }),
+  ],
+  create(c, context) {
     if (c.algorithm !== 'standard' && ['arc', 'two_queues'].includes(c.algorithm)) {
       context.logger.warn(`lru algorithm "${c.algorithm}" is not implemented; using "standard"`)
     }
     return lruCache({ cap: c.cap, algorithm: c.algorithm, initValues: c.init_values })
   },
-}
+})
 
 // ---------------------------------------------------------------------------------------------
 // ttlru
@@ -268,9 +258,9 @@ export interface TtlruOptions {
  * set (a get does not extend it); beyond `cap` entries the least recently used goes.
  */
 export function ttlruCache(o: TtlruOptions, now: Clock = () => performance.now()): Cache {
-  if (o.cap <= 0) throw new Error('invalid ttlru cache parameter capacity: must be bigger than 0')
+  if (o.cap <= 0) throw new FieldError('cap', 'invalid ttlru cache parameter capacity: must be bigger than 0')
   if (!(o.defaultTtlMs > 0))
-    throw new Error('invalid ttlru cache parameter default_ttl: must be bigger than 0s')
+    throw new FieldError('default_ttl', 'invalid ttlru cache parameter default_ttl: must be bigger than 0s')
   const inner = new LRUCache<string, Uint8Array>({
     max: o.cap,
     ttl: o.defaultTtlMs,
@@ -282,47 +272,37 @@ export function ttlruCache(o: TtlruOptions, now: Clock = () => performance.now()
   return lruAdapter(inner)
 }
 
-interface TtlruConfig {
-  cap: number
-  default_ttl: string
-  ttl?: string
-  init_values: Record<string, string>
-  optimistic: boolean
-}
-
-export const ttlruCachePlugin: Plugin<'cache'> = {
-  spec: {
-    name: 'ttlru',
-    kind: 'cache',
-    status: 'stable',
-    summary:
-      'Stores key/value pairs in a ttlru in-memory cache. This cache is therefore reset every time the service restarts.',
-    description:
-      'A cache with a fixed number of entries, each living `default_ttl` from when it was last set. When the cache is full the least recently used entry is evicted.',
-    fields: [
-      field.int('cap', { default: 1024, description: 'The cache maximum capacity (number of entries)' }),
-      field.duration('default_ttl', { default: '5m0s', description: 'The cache ttl of each element' }),
-      field.duration('ttl', {
-        optional: true,
-        advanced: true,
-        deprecated: true,
-        description: 'Deprecated. Please use `default_ttl` field',
-      }),
-      initValuesField,
-      field.bool('optimistic', {
-        default: false,
-        advanced: true,
-        description:
-          'If true, we do not lock on read/write events. The ttlru package is thread-safe, however the ADD operation is not atomic.',
-      }),
-    ],
-  },
-  create(c: TtlruConfig, context) {
-    let ttl = c.default_ttl
+export const ttlruCachePlugin = defineCache({
+  name: 'ttlru',
+  status: 'stable',
+  summary:
+    'Stores key/value pairs in a ttlru in-memory cache. This cache is therefore reset every time the service restarts.',
+  description:
+    'A cache with a fixed number of entries, each living `default_ttl` from when it was last set. When the cache is full the least recently used entry is evicted.',
+  fields: [
+    field.int('cap', { default: 1024, description: 'The cache maximum capacity (number of entries)' }),
+    field.duration('default_ttl', { default: '5m0s', description: 'The cache ttl of each element' }),
+    field.duration('ttl', {
+      optional: true,
+      advanced: true,
+      deprecated: true,
+      description: 'Deprecated. Please use `default_ttl` field',
+    }),
+    initValuesField,
+    field.bool('optimistic', {
+      default: false,
+      advanced: true,
+      description:
+        'If true, we do not lock on read/write events. The ttlru package is thread-safe, however the ADD operation is not atomic.',
+    }),
+  ],
+  create(c, context) {
+    let ttl = { field: 'default_ttl', value: c.default_ttl }
     if (c.ttl !== undefined) {
       context.logger.warn('field "ttl" is deprecated, please use "default_ttl"')
-      ttl = c.ttl
+      ttl = { field: 'ttl', value: c.ttl }
     }
-    return ttlruCache({ cap: c.cap, defaultTtlMs: parseDuration(ttl), initValues: c.init_values })
+    const defaultTtlMs = parseField(ttl.field, () => parseDuration(ttl.value))
+    return ttlruCache({ cap: c.cap, defaultTtlMs, initValues: c.init_values })
   },
-}
+})

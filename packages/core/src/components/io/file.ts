@@ -2,16 +2,17 @@ import { globSync } from 'node:fs'
 import { type FileHandle, mkdir, open, unlink } from 'node:fs/promises'
 import { dirname, normalize } from 'node:path'
 import { type Interpolation, parseInterpolation } from '@bento-ts/bloblang'
-import { EndOfInput, type Input, type Output, type Plugin } from '../../component.ts'
+import { EndOfInput, type Input, type Output, parseField } from '../../component.ts'
+import { defineInput, defineOutput } from '../../kit/declare.ts'
+import { autoReplayNacksField } from '../../kit/fields.ts'
 import type { Logger } from '../../logger.ts'
 import type { Batch } from '../../message.ts'
 import { autoReplayNacks } from '../../replay.ts'
-import { field } from '../../spec.ts'
+import { type ConfigOf, field } from '../../spec.ts'
 import { toInput } from '../processors/util.ts'
 import {
   ByteReader,
   codecFields,
-  type ScannerConfig,
   type ScannerCreator,
   type ScannerStream,
   SourceAcks,
@@ -20,12 +21,6 @@ import {
 
 // ---------------------------------------------------------------------------------------------
 // file input
-
-interface FileInputConfig extends ScannerConfig {
-  paths: string[]
-  delete_on_finish: boolean
-  auto_replay_nacks: boolean
-}
 
 const hasGlobMeta = (path: string): boolean => /[*?[\\]/.test(path)
 
@@ -60,8 +55,24 @@ interface OpenFile {
   modTime: string
 }
 
-export function fileInput(config: FileInputConfig, logger: Logger): Input {
-  const creator: ScannerCreator = scannerFromConfig(config)
+const fileInputFields = [
+  field.array('paths', 'string', {
+    description:
+      'A list of paths to consume sequentially. Glob patterns are supported, including super globs (double star).',
+  }),
+  ...codecFields('lines'),
+  field.bool('delete_on_finish', {
+    default: false,
+    advanced: true,
+    description: 'Whether to delete input files from the disk once they are fully consumed.',
+  }),
+  autoReplayNacksField(),
+] as const
+
+export function fileInput(config: ConfigOf<typeof fileInputFields>, logger: Logger): Input {
+  const creator: ScannerCreator = parseField(config.codec === undefined ? 'scanner' : 'codec', () =>
+    scannerFromConfig(config),
+  )
   let paths = expandPaths(config.paths)
   let current: OpenFile | undefined
 
@@ -137,37 +148,18 @@ export function fileInput(config: FileInputConfig, logger: Logger): Input {
   }
 }
 
-export const fileInputPlugin: Plugin<'input'> = {
-  spec: {
-    name: 'file',
-    kind: 'input',
-    status: 'stable',
-    categories: ['Local'],
-    summary: 'Consumes data from files on disk, emitting messages according to a chosen codec.',
-    description:
-      'Adds the metadata `path`, `mod_time_unix` and `mod_time` (RFC3339) to each message. With `delete_on_finish` a file is deleted once it was read to its end and every message from it was acknowledged without error.',
-    fields: [
-      field.array('paths', 'string', {
-        description:
-          'A list of paths to consume sequentially. Glob patterns are supported, including super globs (double star).',
-      }),
-      ...codecFields('lines'),
-      field.bool('delete_on_finish', {
-        default: false,
-        advanced: true,
-        description: 'Whether to delete input files from the disk once they are fully consumed.',
-      }),
-      field.bool('auto_replay_nacks', {
-        default: true,
-        description:
-          'Whether messages that are rejected (nacked) at the output level should be automatically replayed indefinitely, eventually resulting in back pressure if the cause of the rejections is persistent. If set to `false` these messages will instead be deleted.',
-      }),
-    ],
-  },
-  create(config: FileInputConfig, context) {
+export const fileInputPlugin = defineInput({
+  name: 'file',
+  status: 'stable',
+  categories: ['Local'],
+  summary: 'Consumes data from files on disk, emitting messages according to a chosen codec.',
+  description:
+    'Adds the metadata `path`, `mod_time_unix` and `mod_time` (RFC3339) to each message. With `delete_on_finish` a file is deleted once it was read to its end and every message from it was acknowledged without error.',
+  fields: fileInputFields,
+  create(config, context) {
     return autoReplayNacks(fileInput(config, context.logger), config.auto_replay_nacks)
   },
-}
+})
 
 // ---------------------------------------------------------------------------------------------
 // file output
@@ -216,10 +208,18 @@ const cleanPath = (path: string): string => {
 
 const emptyInput = { content: '' }
 
-interface FileOutputConfig {
-  path: string
-  codec: string
-}
+const fileOutputFields = [
+  field.interpolated('path', {
+    description: 'The file to write to, if the file does not yet exist it will be created.',
+    examples: ['/tmp/data.txt', '/tmp/${! timestamp_unix() }.txt', '/tmp/${! json("document.id") }.json'],
+  }),
+  field.string('codec', {
+    default: 'lines',
+    description:
+      'The way in which the bytes of messages should be written out into the output data stream: `all-bytes` (each message replaces the file), `append` (no delimiter), `lines` (a line break after each message) or `delim:x` (a custom delimiter).',
+    examples: ['lines', 'delim:\t', 'delim:foobar'],
+  }),
+] as const
 
 /** One write call's messages, queued for the writer. */
 interface FileJob {
@@ -245,9 +245,9 @@ const maxWriteBytes = 4 << 20
  * goes out together, messages for the same file in one write. So many writes may be in flight
  * (the order of the bytes is still the order of the calls) without a system call per message.
  */
-export function fileOutput(config: FileOutputConfig): Output {
-  const codec = writerCodec(config.codec)
-  const path: Interpolation = parseInterpolation(config.path)
+export function fileOutput(config: ConfigOf<typeof fileOutputFields>): Output {
+  const codec = parseField('codec', () => writerCodec(config.codec))
+  const path: Interpolation = parseField('path', () => parseInterpolation(config.path))
   // A path without interpolations is the same for every message.
   const staticTarget = path.isStatic ? cleanPath(path.render(emptyInput)) : undefined
   let handle: FileHandle | undefined
@@ -408,27 +408,13 @@ export function fileOutput(config: FileOutputConfig): Output {
   }
 }
 
-export const fileOutputPlugin: Plugin<'output'> = {
-  spec: {
-    name: 'file',
-    kind: 'output',
-    status: 'stable',
-    categories: ['Local'],
-    summary: 'Writes messages to files on disk based on a chosen codec.',
-    description:
-      'Messages can be written to different files by using interpolation functions in the path field. However, only one file is ever open at a given time, and therefore when the path changes the previously open file is closed.',
-    fields: [
-      field.interpolated('path', {
-        description: 'The file to write to, if the file does not yet exist it will be created.',
-        examples: ['/tmp/data.txt', '/tmp/${! timestamp_unix() }.txt', '/tmp/${! json("document.id") }.json'],
-      }),
-      field.string('codec', {
-        default: 'lines',
-        description:
-          'The way in which the bytes of messages should be written out into the output data stream: `all-bytes` (each message replaces the file), `append` (no delimiter), `lines` (a line break after each message) or `delim:x` (a custom delimiter).',
-        examples: ['lines', 'delim:\t', 'delim:foobar'],
-      }),
-    ],
-  },
-  create: (config: FileOutputConfig) => fileOutput(config),
-}
+export const fileOutputPlugin = defineOutput({
+  name: 'file',
+  status: 'stable',
+  categories: ['Local'],
+  summary: 'Writes messages to files on disk based on a chosen codec.',
+  description:
+    'Messages can be written to different files by using interpolation functions in the path field. However, only one file is ever open at a given time, and therefore when the path changes the previously open file is closed.',
+  fields: fileOutputFields,
+  create: (config) => fileOutput(config),
+})

@@ -3,7 +3,8 @@
 // delivery results flow back across the pipe. One output owns an id at a time (a new one replaces
 // it); several inputs on one id share its messages round robin.
 
-import type { AckFn, Input, Output, Plugin } from '../../component.ts'
+import type { AckFn, Input, Output } from '../../component.ts'
+import { defineInput, defineOutput } from '../../kit/declare.ts'
 import type { Logger } from '../../logger.ts'
 import type { Batch } from '../../message.ts'
 import { field } from '../../spec.ts'
@@ -130,28 +131,22 @@ export function inprocInput(name: string, logger: Logger): Input {
 const description =
   'It is possible to connect multiple inputs to the same inproc ID, resulting in messages dispatching in a round-robin fashion to connected inputs. However, only one output can assume an inproc ID, and will replace existing outputs if a collision occurs.'
 
-export const inprocInputPlugin: Plugin<'input'> = {
-  spec: {
-    name: 'inproc',
-    kind: 'input',
-    status: 'stable',
-    categories: ['Utility'],
-    summary: 'Directly connect to an output within a Bento process by referencing it by a chosen ID.',
-    description,
-    value: field.string('inproc', { default: '' }),
-  },
-  create: (name: string, context) => inprocInput(name, context.logger),
-}
+export const inprocInputPlugin = defineInput({
+  name: 'inproc',
+  status: 'stable',
+  categories: ['Utility'],
+  summary: 'Directly connect to an output within a Bento process by referencing it by a chosen ID.',
+  description,
+  value: field.string('inproc', { default: '' }),
+  create: (name, context) => inprocInput(name, context.logger),
+})
 
-export const inprocOutputPlugin: Plugin<'output'> = {
-  spec: {
-    name: 'inproc',
-    kind: 'output',
-    status: 'stable',
-    categories: ['Utility'],
-    summary: 'Sends data directly to Bento inputs by connecting to a unique ID.',
-    description,
-    value: field.string('inproc', { default: '' }),
-  },
-  create: (name: string, context) => inprocOutput(name, context.logger),
-}
+export const inprocOutputPlugin = defineOutput({
+  name: 'inproc',
+  status: 'stable',
+  categories: ['Utility'],
+  summary: 'Sends data directly to Bento inputs by connecting to a unique ID.',
+  description,
+  value: field.string('inproc', { default: '' }),
+  create: (name, context) => inprocOutput(name, context.logger),
+})

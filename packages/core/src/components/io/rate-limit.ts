@@ -1,5 +1,6 @@
-import type { Plugin, RateLimit } from '../../component.ts'
+import { FieldError, parseField, type RateLimit } from '../../component.ts'
 import { parseDuration } from '../../duration.ts'
+import { defineRateLimit } from '../../kit/declare.ts'
 import type { Message } from '../../message.ts'
 import { field } from '../../spec.ts'
 
@@ -20,8 +21,11 @@ export class LocalRateLimit implements RateLimit {
   #lastRefresh: number
 
   constructor(count: number, byteSize: number, intervalMs: number, now: () => number = Date.now) {
-    if (byteSize < 0 || count < 0) throw new Error('neither byte size nor count can be negative')
-    if (byteSize === 0 && count === 0) throw new Error('either count or byte size must be larger than zero')
+    // The errors name the config fields the arguments come from.
+    if (count < 0) throw new FieldError('count', 'neither byte size nor count can be negative')
+    if (byteSize < 0) throw new FieldError('byte_size', 'neither byte size nor count can be negative')
+    if (byteSize === 0 && count === 0)
+      throw new FieldError('count', 'either count or byte size must be larger than zero')
     this.#size = count
     this.#byteSize = byteSize
     this.#periodMs = intervalMs
@@ -65,32 +69,28 @@ export class LocalRateLimit implements RateLimit {
   }
 }
 
-interface LocalConfig {
-  count: number
-  byte_size: number
-  interval: string
-}
-
-export const localRateLimitPlugin: Plugin<'rate_limit'> = {
-  spec: {
-    name: 'local',
-    kind: 'rate_limit',
-    status: 'stable',
-    summary:
-      'The local rate limit is a simple X every Y type rate limit that can be shared across any number of components within the pipeline but does not support distributed rate limits across multiple running instances of Bento.',
-    fields: [
-      field.int('count', {
-        default: 1000,
-        description:
-          'The maximum number of requests to allow for a given period of time. If `0` disables count based rate-limiting.',
-      }),
-      field.int('byte_size', {
-        default: 0,
-        description:
-          'The maximum number of bytes to allow for a given period of time. If `0` disables byte_size based rate-limiting.',
-      }),
-      field.duration('interval', { default: '1s', description: 'The time window to limit requests by.' }),
-    ],
-  },
-  create: (c: LocalConfig) => new LocalRateLimit(c.count, c.byte_size, parseDuration(c.interval)),
-}
+export const localRateLimitPlugin = defineRateLimit({
+  name: 'local',
+  status: 'stable',
+  summary:
+    'The local rate limit is a simple X every Y type rate limit that can be shared across any number of components within the pipeline but does not support distributed rate limits across multiple running instances of Bento.',
+  fields: [
+    field.int('count', {
+      default: 1000,
+      description:
+        'The maximum number of requests to allow for a given period of time. If `0` disables count based rate-limiting.',
+    }),
+    field.int('byte_size', {
+      default: 0,
+      description:
+        'The maximum number of bytes to allow for a given period of time. If `0` disables byte_size based rate-limiting.',
+    }),
+    field.duration('interval', { default: '1s', description: 'The time window to limit requests by.' }),
+  ],
+  create: (c) =>
+    new LocalRateLimit(
+      c.count,
+      c.byte_size,
+      parseField('interval', () => parseDuration(c.interval)),
+    ),
+})

@@ -1,22 +1,19 @@
 // `resource` input and output: use a component declared under input_resources / output_resources.
 // The resource itself is closed with the other resources, not by the streams that use it.
 
-import type { Input, Output, Plugin } from '../../component.ts'
+import type { Input, Output } from '../../component.ts'
+import { defineInput, defineOutput } from '../../kit/declare.ts'
 import { field } from '../../spec.ts'
 
-export const resourceInputPlugin: Plugin<'input'> = {
-  spec: {
-    name: 'resource',
-    kind: 'input',
-    status: 'stable',
-    categories: ['Utility'],
-    summary:
-      'Resource is an input type that channels messages from a resource input, identified by its name.',
-    description:
-      'When a resource is referenced more than once the messages it produces are distributed across those references, so each message will only be directed to a single reference, not all of them.',
-    value: field.string('resource', { default: '', resource: 'input' }),
-  },
-  create(name: string, context): Input {
+export const resourceInputPlugin = defineInput({
+  name: 'resource',
+  status: 'stable',
+  categories: ['Utility'],
+  summary: 'Resource is an input type that channels messages from a resource input, identified by its name.',
+  description:
+    'When a resource is referenced more than once the messages it produces are distributed across those references, so each message will only be directed to a single reference, not all of them.',
+  value: field.string('resource', { default: '', resource: 'input' }),
+  create(name, context): Input {
     let input: Input
     try {
       input = context.resources.input(name)
@@ -29,19 +26,15 @@ export const resourceInputPlugin: Plugin<'input'> = {
       close: async () => {},
     }
   },
-}
+})
 
-export const resourceOutputPlugin: Plugin<'output'> = {
-  spec: {
-    name: 'resource',
-    kind: 'output',
-    status: 'stable',
-    categories: ['Utility'],
-    summary:
-      'Resource is an output type that channels messages to a resource output, identified by its name.',
-    value: field.string('resource', { default: '', resource: 'output' }),
-  },
-  create(name: string, context): Output {
+export const resourceOutputPlugin = defineOutput({
+  name: 'resource',
+  status: 'stable',
+  categories: ['Utility'],
+  summary: 'Resource is an output type that channels messages to a resource output, identified by its name.',
+  value: field.string('resource', { default: '', resource: 'output' }),
+  create(name, context): Output {
     let output: Output
     try {
       output = context.resources.output(name)
@@ -56,4 +49,4 @@ export const resourceOutputPlugin: Plugin<'output'> = {
       maxInFlight: Number.MAX_SAFE_INTEGER,
     }
   },
-}
+})

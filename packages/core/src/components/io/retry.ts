@@ -1,9 +1,10 @@
-import type { Output, ParsedComponent, Plugin } from '../../component.ts'
+import { type Output, parseField } from '../../component.ts'
 import { isAbort, pause } from '../../concurrency.ts'
 import { parseDuration } from '../../duration.ts'
+import { defineOutput } from '../../kit/declare.ts'
 import type { Logger } from '../../logger.ts'
 import type { Batch } from '../../message.ts'
-import { field } from '../../spec.ts'
+import { type ConfigOf, field } from '../../spec.ts'
 import { abortable, exponentialBackoff, onAbort } from './channel.ts'
 
 /** Bento's common `max_retries` and `backoff.*` fields with the given defaults. */
@@ -41,18 +42,17 @@ export function retryBackoffFields(maxRetries: number, initial: string, max: str
   ] as const
 }
 
-export interface RetryBackoffConfig {
-  max_retries: number
-  backoff: { initial_interval: string; max_interval: string; max_elapsed_time: string }
-}
+export type RetryBackoffConfig = ConfigOf<ReturnType<typeof retryBackoffFields>>
 
-const durationOrZero = (text: string): number => (text === '' ? 0 : parseDuration(text))
+type BackoffField = keyof RetryBackoffConfig['backoff']
+const durationOf = (c: RetryBackoffConfig, name: BackoffField): number =>
+  c.backoff[name] === '' ? 0 : parseField(`backoff.${name}`, () => parseDuration(c.backoff[name]))
 
 /** A factory of backoff sequences (one per failing message) from the common retry fields. */
 export function backoffFromConfig(c: RetryBackoffConfig): () => () => number | undefined {
-  const initialMs = durationOrZero(c.backoff.initial_interval)
-  const maxMs = durationOrZero(c.backoff.max_interval)
-  const maxElapsedMs = durationOrZero(c.backoff.max_elapsed_time)
+  const initialMs = durationOf(c, 'initial_interval')
+  const maxMs = durationOf(c, 'max_interval')
+  const maxElapsedMs = durationOf(c, 'max_elapsed_time')
   return () => exponentialBackoff({ initialMs, maxMs, maxElapsedMs, maxRetries: c.max_retries })
 }
 
@@ -144,27 +144,21 @@ export class RetryingOutput implements Output {
   }
 }
 
-interface RetryConfig extends RetryBackoffConfig {
-  output: ParsedComponent
-}
-
-export const retryOutputPlugin: Plugin<'output'> = {
-  spec: {
-    name: 'retry',
-    kind: 'output',
-    status: 'stable',
-    categories: ['Utility'],
-    summary:
-      'Attempts to write messages to a child output and if the write fails for any reason the message is retried either until success or, if the retries or max elapsed time fields are non-zero, either is reached.',
-    description:
-      'All messages in Bento are always retried on an output error, but this would usually involve propagating the error back to the source of the message, whereby it would be reprocessed before reaching the output layer once again. This output type is useful whenever we wish to avoid reprocessing a message on the event of a failed send.',
-    fields: [
-      ...retryBackoffFields(0, '500ms', '3s', '0s'),
-      field.output('output', { description: 'A child output.' }),
-    ],
-  },
-  async create(config: RetryConfig, context) {
+export const retryOutputPlugin = defineOutput({
+  name: 'retry',
+  status: 'stable',
+  categories: ['Utility'],
+  summary:
+    'Attempts to write messages to a child output and if the write fails for any reason the message is retried either until success or, if the retries or max elapsed time fields are non-zero, either is reached.',
+  description:
+    'All messages in Bento are always retried on an output error, but this would usually involve propagating the error back to the source of the message, whereby it would be reprocessed before reaching the output layer once again. This output type is useful whenever we wish to avoid reprocessing a message on the event of a failed send.',
+  fields: [
+    ...retryBackoffFields(0, '500ms', '3s', '0s'),
+    field.output('output', { description: 'A child output.' }),
+  ],
+  async create(config, context) {
+    const backoff = backoffFromConfig(config)
     const child = await context.build.output(config.output)
-    return new RetryingOutput(child, backoffFromConfig(config), context.logger)
+    return new RetryingOutput(child, backoff, context.logger)
   },
-}
+})

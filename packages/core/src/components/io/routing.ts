@@ -1,13 +1,14 @@
-import { toInput } from '../processors/util.ts'
-// Outputs that route to child outputs: `switch`, `fallback` and `drop_on`.
+// Outputs that route to child outputs: `switch`, `fallback`, `drop_on` and `reject_errored`.
 
 import { type Executor, parse } from '@bento-ts/bloblang'
-import type { ComponentContext, Output, ParsedComponent, Plugin } from '../../component.ts'
+import { type ComponentContext, FieldError, type Output, parseField } from '../../component.ts'
 import { isAbort } from '../../concurrency.ts'
 import { goDuration, parseDuration } from '../../duration.ts'
+import { defineOutput } from '../../kit/declare.ts'
 import type { Logger } from '../../logger.ts'
 import type { Batch, Message } from '../../message.ts'
-import { field } from '../../spec.ts'
+import { type ConfigOf, field } from '../../spec.ts'
+import { toInput } from '../processors/util.ts'
 import { indefiniteBackoff, RetryingOutput } from './retry.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -75,82 +76,71 @@ export function switchOutput(cases: readonly SwitchCase[], strictMode: boolean, 
   }
 }
 
-interface SwitchConfig {
-  retry_until_success: boolean
-  strict_mode: boolean
-  cases: { check: string; output: ParsedComponent; continue: boolean }[]
-}
+type SwitchConfig = ConfigOf<typeof switchFields>
 
 export async function createSwitchOutput(
   config: SwitchConfig,
   context: ComponentContext,
   retryBackoff: () => () => number | undefined = indefiniteBackoff,
 ): Promise<Output> {
-  if (config.cases.length < 2) throw new Error('attempting to create switch with fewer than 2 cases')
+  if (config.cases.length < 2)
+    throw new FieldError('cases', 'attempting to create switch with fewer than 2 cases')
   const cases: SwitchCase[] = []
   for (const [i, c] of config.cases.entries()) {
+    const check = c.check === '' ? undefined : parseField(`cases.${i}.check`, () => parse(c.check))
     let output = await context.build.output(c.output)
     if (config.retry_until_success) output = new RetryingOutput(output, retryBackoff, context.logger)
-    let check: Executor | undefined
-    if (c.check !== '') {
-      try {
-        check = parse(c.check)
-      } catch (err) {
-        throw new Error(`failed to parse case '${i}' check mapping: ${(err as Error).message}`)
-      }
-    }
     cases.push({ check, output, continue: c.continue })
   }
   return switchOutput(cases, config.strict_mode, context.logger)
 }
 
-export const switchOutputPlugin: Plugin<'output'> = {
-  spec: {
-    name: 'switch',
-    kind: 'output',
-    status: 'stable',
-    categories: ['Utility'],
-    summary:
-      'The switch output type allows you to route messages to different outputs based on their contents.',
+const switchFields = [
+  field.bool('retry_until_success', {
+    default: false,
     description:
-      'Messages that do not pass the check of a single output case are effectively dropped. In order to prevent this outcome set the field `strict_mode` to `true`, in which case messages that do not pass at least one case are considered failed and will be nacked and/or reprocessed depending on your input.',
-    fields: [
-      field.bool('retry_until_success', {
-        default: false,
+      'If a selected output fails to send a message this field determines whether it is reattempted indefinitely. If set to false the error is instead propagated back to the input level.',
+  }),
+  field.bool('strict_mode', {
+    default: false,
+    advanced: true,
+    description:
+      'This field determines whether an error should be reported if no condition is met. If set to true, an error is propagated back to the input level. The default behavior is false, which will drop the message.',
+  }),
+  field.array(
+    'cases',
+    [
+      field.bloblang('check', {
+        default: '',
         description:
-          'If a selected output fails to send a message this field determines whether it is reattempted indefinitely. If set to false the error is instead propagated back to the input level.',
+          'A Bloblang query that should return a boolean value indicating whether a message should be routed to the case output. If left empty the case always passes.',
+        examples: ['this.type == "foo"', 'this.contents.urls.contains("https://bento.dev/")'],
       }),
-      field.bool('strict_mode', {
+      field.output('output', {
+        description: 'An output for messages that pass the check to be routed to.',
+      }),
+      field.bool('continue', {
         default: false,
         advanced: true,
         description:
-          'This field determines whether an error should be reported if no condition is met. If set to true, an error is propagated back to the input level. The default behavior is false, which will drop the message.',
+          'Indicates whether, if this case passes for a message, the next case should also be tested.',
       }),
-      field.array(
-        'cases',
-        [
-          field.bloblang('check', {
-            default: '',
-            description:
-              'A Bloblang query that should return a boolean value indicating whether a message should be routed to the case output. If left empty the case always passes.',
-            examples: ['this.type == "foo"', 'this.contents.urls.contains("https://bento.dev/")'],
-          }),
-          field.output('output', {
-            description: 'An output for messages that pass the check to be routed to.',
-          }),
-          field.bool('continue', {
-            default: false,
-            advanced: true,
-            description:
-              'Indicates whether, if this case passes for a message, the next case should also be tested.',
-          }),
-        ],
-        { description: 'A list of switch cases, outlining outputs that can be routed to.' },
-      ),
     ],
-  },
-  create: (config: SwitchConfig, context) => createSwitchOutput(config, context),
-}
+    { description: 'A list of switch cases, outlining outputs that can be routed to.' },
+  ),
+] as const
+
+export const switchOutputPlugin = defineOutput({
+  name: 'switch',
+  status: 'stable',
+  categories: ['Utility'],
+  summary:
+    'The switch output type allows you to route messages to different outputs based on their contents.',
+  description:
+    'Messages that do not pass the check of a single output case are effectively dropped. In order to prevent this outcome set the field `strict_mode` to `true`, in which case messages that do not pass at least one case are considered failed and will be nacked and/or reprocessed depending on your input.',
+  fields: switchFields,
+  create: (config, context) => createSwitchOutput(config, context),
+})
 
 // ---------------------------------------------------------------------------------------------
 // fallback
@@ -182,25 +172,23 @@ export function fallbackOutput(outputs: readonly Output[]): Output {
   }
 }
 
-export const fallbackOutputPlugin: Plugin<'output'> = {
-  spec: {
-    name: 'fallback',
-    kind: 'output',
-    status: 'stable',
-    categories: ['Utility'],
-    summary:
-      'Attempts to send each message to a child output, starting from the first output on the list. If an output attempt fails then the next output in the list is attempted, and so on.',
-    description:
-      'When a given output fails the message routed to the following output will have a metadata value named `fallback_error` containing a string error message outlining the cause of the failure.',
-    value: field.array('fallback', 'output', { default: [] }),
-  },
-  async create(parsed: ParsedComponent[], context) {
+export const fallbackOutputPlugin = defineOutput({
+  name: 'fallback',
+  status: 'stable',
+  categories: ['Utility'],
+  summary:
+    'Attempts to send each message to a child output, starting from the first output on the list. If an output attempt fails then the next output in the list is attempted, and so on.',
+  description:
+    'When a given output fails the message routed to the following output will have a metadata value named `fallback_error` containing a string error message outlining the cause of the failure.',
+  value: field.array('fallback', 'output', { default: [] }),
+  async create(parsed, context) {
+    // The value is the whole config: the component's path (`output.fallback`) names it already.
     if (parsed.length === 0) throw new Error('attempting to create broker output type with no outputs')
     const outputs: Output[] = []
     for (const p of parsed) outputs.push(await context.build.output(p))
     return fallbackOutput(outputs)
   },
-}
+})
 
 // ---------------------------------------------------------------------------------------------
 // drop_on
@@ -278,61 +266,49 @@ export function dropOnOutput(child: Output, o: DropOnOptions, logger: Logger): O
   }
 }
 
-interface DropOnConfig {
-  error: boolean
-  error_patterns?: string[]
-  back_pressure?: string
-  output: ParsedComponent
-}
-
-export const dropOnOutputPlugin: Plugin<'output'> = {
-  spec: {
-    name: 'drop_on',
-    kind: 'output',
-    status: 'stable',
-    categories: ['Utility'],
-    summary:
-      'Attempts to write messages to a child output and if the write fails for one of a list of configurable reasons the message is dropped (acked) instead of being reattempted (or nacked).',
-    fields: [
-      field.bool('error', {
-        default: false,
-        description: 'Whether messages should be dropped when the child output returns an error of any type.',
-      }),
-      field.array('error_patterns', 'string', {
-        optional: true,
-        description:
-          'A list of regular expressions (re2) where if the child output returns an error that matches any part of any of these patterns the message will be dropped.',
-        examples: [['and that was really bad$'], ['roughly [0-9]+ issues occurred']],
-      }),
-      field.duration('back_pressure', {
-        optional: true,
-        description:
-          'An optional duration string that determines the maximum length of time to wait for a given message to be accepted by the child output before the message should be dropped instead.',
-        examples: ['30s', '1m'],
-      }),
-      field.output('output', { description: 'A child output to wrap with this drop mechanism.' }),
-    ],
-  },
-  async create(config: DropOnConfig, context) {
+export const dropOnOutputPlugin = defineOutput({
+  name: 'drop_on',
+  status: 'stable',
+  categories: ['Utility'],
+  summary:
+    'Attempts to write messages to a child output and if the write fails for one of a list of configurable reasons the message is dropped (acked) instead of being reattempted (or nacked).',
+  fields: [
+    field.bool('error', {
+      default: false,
+      description: 'Whether messages should be dropped when the child output returns an error of any type.',
+    }),
+    field.array('error_patterns', 'string', {
+      optional: true,
+      description:
+        'A list of regular expressions (re2) where if the child output returns an error that matches any part of any of these patterns the message will be dropped.',
+      examples: [['and that was really bad$'], ['roughly [0-9]+ issues occurred']],
+    }),
+    field.duration('back_pressure', {
+      optional: true,
+      description:
+        'An optional duration string that determines the maximum length of time to wait for a given message to be accepted by the child output before the message should be dropped instead.',
+      examples: ['30s', '1m'],
+    }),
+    field.output('output', { description: 'A child output to wrap with this drop mechanism.' }),
+  ],
+  async create(config, context) {
     const patterns = config.error_patterns ?? []
     if (patterns.length > 0 && config.error) {
-      throw new Error("field 'error_patterns' is ineffective when 'error' is set to `true`")
+      throw new FieldError(
+        'error_patterns',
+        "field 'error_patterns' is ineffective when 'error' is set to `true`",
+      )
     }
-    const errorPatterns = patterns.map((p, i) => {
-      try {
-        return new RegExp(p)
-      } catch (err) {
-        throw new Error(`error pattern ${i} failed to compile: ${(err as Error).message}`)
-      }
-    })
+    const errorPatterns = patterns.map((p, i) => parseField(`error_patterns.${i}`, () => new RegExp(p)))
+    const backPressure = config.back_pressure
     const backPressureMs =
-      config.back_pressure === undefined || config.back_pressure === ''
+      backPressure === undefined || backPressure === ''
         ? 0
-        : parseDuration(config.back_pressure)
+        : parseField('back_pressure', () => parseDuration(backPressure))
     const child = await context.build.output(config.output)
     return dropOnOutput(child, { error: config.error, errorPatterns, backPressureMs }, context.logger)
   },
-}
+})
 
 // ---------------------------------------------------------------------------------------------
 // reject_errored
@@ -355,19 +331,16 @@ export function rejectErroredOutput(child: Output): Output {
   }
 }
 
-export const rejectErroredOutputPlugin: Plugin<'output'> = {
-  spec: {
-    name: 'reject_errored',
-    kind: 'output',
-    status: 'stable',
-    categories: ['Utility'],
-    summary:
-      'Rejects messages that have failed their processing steps, resulting in nack behaviour at the input level, otherwise sends them to a child output.',
-    description:
-      'The error a message was flagged with is the rejection error. Combined with `fallback` it routes failed messages to a dead letter output.',
-    value: field.output('reject_errored', { description: 'the output for messages that did not fail' }),
-  },
-  async create(parsed: ParsedComponent, context) {
+export const rejectErroredOutputPlugin = defineOutput({
+  name: 'reject_errored',
+  status: 'stable',
+  categories: ['Utility'],
+  summary:
+    'Rejects messages that have failed their processing steps, resulting in nack behaviour at the input level, otherwise sends them to a child output.',
+  description:
+    'The error a message was flagged with is the rejection error. Combined with `fallback` it routes failed messages to a dead letter output.',
+  value: field.output('reject_errored', { description: 'the output for messages that did not fail' }),
+  async create(parsed, context) {
     return rejectErroredOutput(await context.build.output(parsed))
   },
-}
+})

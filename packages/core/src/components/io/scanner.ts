@@ -113,7 +113,9 @@ const scannerTypes: readonly FieldSpec[] = [
 ]
 
 /** Bento's `scanner` field with its default (`{ lines: {} }` for stdin and file). */
-export const scannerField = (defaultScanner: string): FieldSpec =>
+export const scannerField = (
+  defaultScanner: string,
+): FieldSpec<'scanner', Record<string, unknown>, 'always'> =>
   field.object('scanner', scannerTypes, {
     default: { [defaultScanner]: {} },
     description:
@@ -121,11 +123,12 @@ export const scannerField = (defaultScanner: string): FieldSpec =>
   })
 
 /** The deprecated `codec` and `max_buffer` fields kept for old configs, then `scanner`. */
-export const codecFields = (defaultScanner: string): FieldSpec[] => [
-  field.string('codec', { optional: true, deprecated: true, advanced: true }),
-  field.int('max_buffer', { default: 1000000, deprecated: true, advanced: true }),
-  scannerField(defaultScanner),
-]
+export const codecFields = (defaultScanner: string) =>
+  [
+    field.string('codec', { optional: true, deprecated: true, advanced: true }),
+    field.int('max_buffer', { default: 1000000, deprecated: true, advanced: true }),
+    scannerField(defaultScanner),
+  ] as const
 
 interface LinesConfig {
   custom_delimiter?: string

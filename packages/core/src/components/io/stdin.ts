@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream'
-import { EndOfInput, type Input, type Plugin } from '../../component.ts'
+import { EndOfInput, type Input, parseField } from '../../component.ts'
+import { defineInput } from '../../kit/declare.ts'
+import { autoReplayNacksField } from '../../kit/fields.ts'
 import { autoReplayNacks } from '../../replay.ts'
-import { field } from '../../spec.ts'
 import {
   ByteReader,
   codecFields,
@@ -10,13 +11,11 @@ import {
   scannerFromConfig,
 } from './scanner.ts'
 
-interface StdinConfig extends ScannerConfig {
-  auto_replay_nacks: boolean
-}
-
 /** Reads a stream through a scanner; messages are acknowledged to nobody (stdin cannot redeliver). */
 export function streamInput(stream: Readable, config: ScannerConfig): Input {
-  const creator = scannerFromConfig(config)
+  const creator = parseField(config.codec === undefined ? 'scanner' : 'codec', () =>
+    scannerFromConfig(config),
+  )
   let scanner: ScannerStream | undefined
   let done = false
   return {
@@ -48,24 +47,14 @@ export function streamInput(stream: Readable, config: ScannerConfig): Input {
   }
 }
 
-export const stdinInput: Plugin<'input'> = {
-  spec: {
-    name: 'stdin',
-    kind: 'input',
-    status: 'stable',
-    categories: ['Local'],
-    summary:
-      'Consumes data piped to stdin, chopping it into individual messages according to the specified scanner.',
-    fields: [
-      ...codecFields('lines'),
-      field.bool('auto_replay_nacks', {
-        default: true,
-        description:
-          'Whether messages that are rejected (nacked) at the output level should be automatically replayed indefinitely, eventually resulting in back pressure if the cause of the rejections is persistent. If set to `false` these messages will instead be deleted. Disabling auto replays can greatly improve memory efficiency of high throughput streams as the original shape of the data can be discarded immediately upon consumption and mutation.',
-      }),
-    ],
-  },
-  create(config: StdinConfig) {
+export const stdinInput = defineInput({
+  name: 'stdin',
+  status: 'stable',
+  categories: ['Local'],
+  summary:
+    'Consumes data piped to stdin, chopping it into individual messages according to the specified scanner.',
+  fields: [...codecFields('lines'), autoReplayNacksField()],
+  create(config) {
     return autoReplayNacks(streamInput(process.stdin, config), config.auto_replay_nacks)
   },
-}
+})

@@ -7,10 +7,10 @@ import {
   type Input,
   type Output,
   type ParsedComponent,
-  type Plugin,
   type Resources,
 } from '../../component.ts'
 import { addPlugin } from '../../environment.ts'
+import { defineInput, defineOutput } from '../../kit/declare.ts'
 import { silentLogger } from '../../logger.ts'
 import { type Batch, Message } from '../../message.ts'
 import { createMetrics } from '../../metrics.ts'
@@ -143,22 +143,32 @@ export function testEnvironment(
   doubles: { inputs?: Record<string, Input>; outputs?: Record<string, Output> } = {},
 ) {
   const env = standardEnvironment()
-  addPlugin(env, {
-    spec: { name: 'test_in', kind: 'input', summary: 'test input', value: field.string('test_in') },
-    create: (name: string) => {
-      const input = doubles.inputs?.[name]
-      if (input === undefined) throw new Error(`no test input ${name}`)
-      return input
-    },
-  } as Plugin)
-  addPlugin(env, {
-    spec: { name: 'test_out', kind: 'output', summary: 'test output', value: field.string('test_out') },
-    create: (name: string) => {
-      const output = doubles.outputs?.[name]
-      if (output === undefined) throw new Error(`no test output ${name}`)
-      return output
-    },
-  } as Plugin)
+  addPlugin(
+    env,
+    defineInput({
+      name: 'test_in',
+      summary: 'test input',
+      value: field.string('test_in'),
+      create: (name) => {
+        const input = doubles.inputs?.[name]
+        if (input === undefined) throw new Error(`no test input ${name}`)
+        return input
+      },
+    }),
+  )
+  addPlugin(
+    env,
+    defineOutput({
+      name: 'test_out',
+      summary: 'test output',
+      value: field.string('test_out'),
+      create: (name) => {
+        const output = doubles.outputs?.[name]
+        if (output === undefined) throw new Error(`no test output ${name}`)
+        return output
+      },
+    }),
+  )
   return {
     env,
     start: (yaml: string) => startStream(loadStreamConfig(yaml, env), env, { logger: silentLogger }),
