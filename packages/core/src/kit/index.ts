@@ -28,7 +28,6 @@ export { BatchView, Interpolated, interpolated, toInput, wrapError } from '../co
 export { isAbort, Pending, pause, Slots } from '../concurrency.ts'
 export { goDuration } from '../duration.ts'
 export { type BatchPolicy, batchingFields, policyEnabled } from '../sink.ts'
-export { type BatchingConfig, withInputBatching } from './batching.ts'
 export { type CacheDriver, cacheSkeleton } from './cache.ts'
 export { addLazyPackage, type Catalog, type ComponentPackage, catalogOf } from './catalog.ts'
 export {
