@@ -75,6 +75,18 @@ describe('connector packages load on demand', () => {
     for (const sdk of sdks) expect(loaded.packages.has(sdk), sdk).toBe(false)
   })
 
+  test.each([
+    { args: ['--help'] },
+    { args: ['list', '--format', 'json-full'] },
+    { args: ['create', 'kafka/mapping/redis_list'] },
+  ])('$args imports no connector package', ({ args }) => {
+    const { status, stderr, loaded } = cli(`cmd-${args.join('-').replace(/\W+/g, '_')}`, args)
+    expect(stderr).toBe('')
+    expect(status).toBe(0)
+    expect(loaded.connectors).toEqual([])
+    for (const sdk of sdks) expect(loaded.packages.has(sdk), sdk).toBe(false)
+  })
+
   test('lint of a config using kafka and nats imports neither', () => {
     const config = join(dir, 'lint.yaml')
     writeFileSync(
