@@ -1,7 +1,10 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
   changesetFiles,
+  connectorSdks,
   editedManifests,
   fixtureRegistry,
   formatPlan,
@@ -15,7 +18,7 @@ import {
   type SdkConfig,
   trimDependencyPackument,
 } from './bump-connector-sdks.ts'
-import { type Manifest, manifestText, type WorkspacePackage } from './workspace.ts'
+import { type Manifest, manifestText, repoRoot, type WorkspacePackage } from './workspace.ts'
 
 // Real registry answers, recorded (see fixtures/registry/README.md).
 const recorded = fixtureRegistry(join(import.meta.dirname, 'fixtures', 'registry'))
@@ -304,4 +307,62 @@ it('the pull request title names what moved', async () => {
   expect(prTitle(plan)).toBe(
     'Connector SDKs: kafkajs 2.2.4, @aws-sdk/client-s3 3.1169.0, @google-cloud/pubsub 6.3.0, ioredis 6.0.0, @bufbuild/protobuf 2.17.0',
   )
+})
+
+describe('which SDKs the bump keeps current', () => {
+  it('the SDKs are the registry dependencies of every package that takes @bento-ts/core as a peer', () => {
+    const packages = [
+      pkg('packages/aws-sqs', {
+        name: '@bento-ts/aws-sqs',
+        version: '0.1.0',
+        dependencies: { '@aws-sdk/client-sqs': '^3.1169.0', '@bento-ts/aws': 'workspace:^' },
+        peerDependencies: { '@bento-ts/core': 'workspace:^' },
+      }),
+      pkg('packages/aws', {
+        name: '@bento-ts/aws',
+        version: '0.1.0',
+        dependencies: { '@aws-sdk/credential-providers': '^3.1169.0' },
+        peerDependencies: { '@bento-ts/core': 'workspace:^' },
+      }),
+      pkg('packages/core', { name: '@bento-ts/core', version: '0.1.0', dependencies: { ajv: '^8.20.0' } }),
+      pkg('packages/test-services', {
+        name: '@bento-ts/test-services',
+        version: '0.0.0',
+        private: true,
+        dependencies: { ioredis: '6.0.0' },
+      }),
+    ]
+    expect(connectorSdks(packages)).toEqual(['@aws-sdk/client-sqs', '@aws-sdk/credential-providers'])
+  })
+
+  it('a package made from templates/connector joins the bump with the SDK it adds', () => {
+    const template = JSON.parse(
+      readFileSync(join(repoRoot, 'templates', 'connector', 'package.json'), 'utf8'),
+    ) as Manifest
+    const fresh = pkg('packages/fresh', {
+      ...template,
+      name: '@bento-ts/fresh',
+      dependencies: { ...template.dependencies, 'fresh-sdk': '^1.2.0' },
+    })
+    const dir = mkdtempSync(join(tmpdir(), 'bump-sdks-'))
+    const file = join(dir, 'connector-sdks.json')
+    writeFileSync(file, JSON.stringify({ otherSdks: ['@grpc/grpc-js'], holds: {} }))
+    expect(readConfig(file, [...workspace, fresh]).sdks).toEqual(['fresh-sdk', '@grpc/grpc-js'])
+  })
+
+  it('the repository’s own SDKs are every registry dependency of its connector packages', () => {
+    const own = readConfig()
+    for (const dir of ['kafka', 'redis', 'nats', 'http', 'gcp-pubsub', 'aws-sqs', 'aws-s3', 'aws']) {
+      const m = JSON.parse(readFileSync(join(repoRoot, 'packages', dir, 'package.json'), 'utf8')) as Manifest
+      for (const [name, spec] of Object.entries(m.dependencies ?? {}))
+        if (!spec.startsWith('workspace:')) expect(own.sdks, `${name} of packages/${dir}`).toContain(name)
+    }
+  })
+
+  it('an sdks list in connector-sdks.json is refused with what to do instead', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bump-sdks-'))
+    const file = join(dir, 'connector-sdks.json')
+    writeFileSync(file, JSON.stringify({ sdks: ['kafkajs'], holds: {} }))
+    expect(() => readConfig(file, workspace)).toThrow(/"sdks" is gone.*"otherSdks"/)
+  })
 })

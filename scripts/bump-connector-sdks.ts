@@ -1,7 +1,11 @@
-// `pnpm bump-sdks`: moves each connector SDK (scripts/connector-sdks.json) in every workspace
-// package.json to its newest release that can be installed, then refreshes the lockfile, writes
+// `pnpm bump-sdks`: moves each connector SDK in every workspace package.json to its newest release that can be installed, then refreshes the lockfile, writes
 // one patch changeset per released package that changed, builds and runs the README test command.
 // The weekly workflow (.github/workflows/bump-connector-sdks.yml) opens the pull request from that.
+//
+// The SDKs are every registry dependency of a connector package (a workspace package taking
+// @bento-ts/core as a peer: the connectors, the kits, a package new:connector made), so a new
+// package's SDK joins the bump with nothing to list; scripts/connector-sdks.json names only the
+// libraries outside connector packages the bump also keeps current (otherSdks) and the holds.
 //
 // A candidate is the registry's `latest` or an older release newer than ours (no pre-releases, no
 // deprecated ones). It is taken only if no hold in connector-sdks.json excludes it, its
@@ -458,16 +462,44 @@ export async function recordFixtures(
   return written
 }
 
-export function readConfig(path = join(repoRoot, 'scripts', 'connector-sdks.json')): SdkConfig {
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as Partial<SdkConfig>
-  if (!Array.isArray(raw.sdks)) throw new Error(`${path}: "sdks" must be a list of package names`)
+/**
+ * The registry dependencies of the connector packages: the workspace packages that take
+ * @bento-ts/core as a peer dependency (connector and kit packages, whatever their folder).
+ */
+export function connectorSdks(packages: readonly WorkspacePackage[]): string[] {
+  const out = new Set<string>()
+  for (const pkg of packages) {
+    if (pkg.manifest.peerDependencies?.['@bento-ts/core'] === undefined) continue
+    for (const [name, spec] of Object.entries(pkg.manifest.dependencies ?? {}))
+      if (!spec.startsWith('workspace:')) out.add(name)
+  }
+  return [...out].sort()
+}
+
+/** The SDKs to bump (the connector packages' dependencies, then otherSdks) and the holds. */
+export function readConfig(
+  path = join(repoRoot, 'scripts', 'connector-sdks.json'),
+  packages: readonly WorkspacePackage[] = workspacePackages(),
+): SdkConfig {
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as {
+    sdks?: unknown
+    otherSdks?: unknown
+    holds?: Record<string, Hold>
+  }
+  if (raw.sdks !== undefined)
+    throw new Error(
+      `${path}: "sdks" is gone: the connector packages' dependencies are bumped without a list; name other libraries in "otherSdks"`,
+    )
+  const other = raw.otherSdks ?? []
+  if (!Array.isArray(other) || !other.every((s) => typeof s === 'string'))
+    throw new Error(`${path}: "otherSdks" must be a list of package names`)
   for (const [name, hold] of Object.entries(raw.holds ?? {})) {
     if (typeof hold.reason !== 'string' || hold.reason.trim() === '')
       throw new Error(`${path}: holds.${name}: a hold needs its reason`)
     if (hold.allow !== undefined && semver.validRange(hold.allow) === null)
       throw new Error(`${path}: holds.${name}.allow: "${hold.allow}" is not a semver range`)
   }
-  return { sdks: raw.sdks, holds: raw.holds ?? {} }
+  return { sdks: [...new Set([...connectorSdks(packages), ...other])], holds: raw.holds ?? {} }
 }
 
 function sh(command: string, args: string[]): void {

@@ -1,7 +1,8 @@
 // Builds `dist/exe/workflow-plugin-bento`: a Node 24 single executable application, so a workflow
-// host needs no Node. src/main.ts and every workspace package are bundled (from their TypeScript
-// sources) into one CommonJS file with esbuild; Node turns it into a SEA blob
-// (`--experimental-sea-config`) and postject injects the blob into a copy of the Node binary.
+// host needs no Node. src/main.ts and the workspace packages are bundled (from their TypeScript
+// sources) with esbuild into one CommonJS file, plus one CommonJS asset per connector package
+// (evaluated on first use); Node turns them into a SEA blob (`--experimental-sea-config`) and
+// postject injects the blob into a copy of the Node binary.
 //
 //   node scripts/build-exe.ts [--node /path/to/node24]
 import { execFileSync } from 'node:child_process'
@@ -35,32 +36,55 @@ function nodeBinary(argv: string[]): string {
 }
 
 /**
- * `@bento-ts/<name>` → packages/<name>/src/index.ts and `@bento-ts/<name>/<sub>` →
- * packages/<name>/src/<sub>/index.ts or <sub>.ts: bundle the sources (one copy of each), not possibly stale dists.
+ * `@bento-ts/<name>[/<sub>]` → the TypeScript source of what the package exports there (its
+ * `exports` entry with dist/…js read as src/…ts): bundle the sources (one copy of each), not
+ * possibly stale dists.
  */
 const workspaceSources: Plugin = {
   name: 'workspace-sources',
   setup(b) {
     b.onResolve({ filter: /^@bento-ts\/[a-z0-9-]+(\/[a-z0-9-]+)?$/ }, (args) => {
       const [name, sub] = args.path.slice('@bento-ts/'.length).split('/')
-      const src = join(repoRoot, 'packages', name!, 'src')
-      const candidates =
-        sub === undefined ? [join(src, 'index.ts')] : [join(src, sub, 'index.ts'), join(src, `${sub}.ts`)]
-      const path = candidates.find((c) => existsSync(c))
-      return path === undefined ? undefined : { path }
+      const dir = join(repoRoot, 'packages', name!)
+      if (!existsSync(join(dir, 'package.json'))) return undefined
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        exports?: Record<string, { default?: string }>
+      }
+      const target = manifest.exports?.[sub === undefined ? '.' : `./${sub}`]?.default
+      if (target === undefined) return undefined
+      const path = join(dir, target.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts'))
+      return existsSync(path) ? { path } : undefined
     })
   },
 }
 
 /**
- * The connector packages (and their SDKs, most of the code) go in a second bundle, an asset of
- * the executable evaluated only when the environment is first needed (the first Create* call), so
- * the host does not wait for megabytes of SDK code to be parsed. Both bundles share one copy of
- * core and bloblang: the connectors bundle leaves them external and gets the main bundle's.
+ * Each connector package (the plugin's dependencies that export `./catalog`) and its SDK go in a
+ * bundle of their own, an asset of the executable evaluated only when a config first builds one
+ * of its components (src/environment.ts imports it then): the executable starts, lists and lints
+ * without parsing connector code, and a stream using Redis evaluates only the Redis asset. The
+ * assets share the main bundle's one copy of core and bloblang: they leave them external and get
+ * the main bundle's through their `require`.
  */
 const shared = ['@bento-ts/core', '@bento-ts/core/kit', '@bento-ts/bloblang'] as const
-const connectorsAsset = 'connectors.cjs'
-const environmentModule = join(appDir, 'src', 'environment.ts')
+
+export function connectorPackageNames(): string[] {
+  const manifest = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>
+  }
+  return Object.keys(manifest.dependencies)
+    .filter((name) => name.startsWith('@bento-ts/'))
+    .filter((name) => {
+      const file = join(repoRoot, 'packages', name.slice('@bento-ts/'.length), 'package.json')
+      const exports = (JSON.parse(readFileSync(file, 'utf8')) as { exports?: Record<string, unknown> })
+        .exports
+      return exports?.['./catalog'] !== undefined
+    })
+    .sort()
+}
+
+/** `@bento-ts/aws-s3` → `aws-s3.cjs`, its asset's name. */
+const assetOf = (name: string) => `${name.slice('@bento-ts/'.length)}.cjs`
 
 const sharedExternal: Plugin = {
   name: 'shared-external',
@@ -72,35 +96,32 @@ const sharedExternal: Plugin = {
   },
 }
 
-/** In the main bundle, src/environment.ts is replaced by a loader of the connectors asset. */
-const environmentFromAsset: Plugin = {
-  name: 'environment-from-asset',
-  setup(b) {
-    b.onResolve({ filter: /\/environment\.ts$/ }, (args) =>
-      resolve(args.resolveDir, args.path) === environmentModule
-        ? { path: 'environment-loader', namespace: 'exe' }
-        : undefined,
-    )
-    b.onLoad({ filter: /.*/, namespace: 'exe' }, () => ({
-      resolveDir: appDir,
-      loader: 'ts',
-      contents: `
-        import { dirname } from 'node:path'
-        import { getAsset } from 'node:sea'
-        ${shared.map((id, i) => `import * as shared${i} from '${id}'`).join('\n')}
-        const modules: Record<string, unknown> = { ${shared.map((id, i) => `'${id}': shared${i}`).join(', ')} }
-        export function pluginEnvironment() {
-          const module = { exports: {} as { pluginEnvironment(): unknown } }
-          const load = (id: string) => modules[id] ?? require(id)
-          // the same CommonJS wrapper arguments the main bundle gets from Node
-          new Function('exports', 'require', 'module', '__filename', '__dirname', getAsset('${connectorsAsset}', 'utf8'))(
-            module.exports, load, module, process.execPath, dirname(process.execPath),
+/** In the main bundle, `import('@bento-ts/<connector>')` evaluates that package's asset. */
+function connectorsFromAssets(names: readonly string[]): Plugin {
+  return {
+    name: 'connectors-from-assets',
+    setup(b) {
+      const filter = new RegExp(`^(${names.map((n) => n.replace(/[/-]/g, '\\$&')).join('|')})$`)
+      b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'connector-asset' }))
+      b.onLoad({ filter: /.*/, namespace: 'connector-asset' }, (args) => ({
+        resolveDir: appDir,
+        loader: 'js',
+        // CommonJS, so nothing runs before the dynamic import initialises this module; the same
+        // wrapper arguments Node gives a CommonJS file.
+        contents: `
+          const { dirname } = require('node:path')
+          const { getAsset } = require('node:sea')
+          const modules = { ${shared.map((id) => `'${id}': require('${id}')`).join(', ')} }
+          const load = (id) => modules[id] ?? require(id)
+          const asset = { exports: {} }
+          new Function('exports', 'require', 'module', '__filename', '__dirname', getAsset('${assetOf(args.path)}', 'utf8'))(
+            asset.exports, load, asset, process.execPath, dirname(process.execPath),
           )
-          return module.exports.pluginEnvironment()
-        }
-      `,
-    }))
-  },
+          module.exports = asset.exports
+        `,
+      }))
+    },
+  }
 }
 
 /**
@@ -129,7 +150,9 @@ export async function buildExe(argv: string[] = []): Promise<string> {
   mkdirSync(outDir, { recursive: true })
 
   const bundle = join(outDir, 'main.cjs')
-  const connectors = join(outDir, connectorsAsset)
+  const connectors = connectorPackageNames()
+  const assetDir = join(outDir, 'assets')
+  const assets = Object.fromEntries(connectors.map((name) => [assetOf(name), join(assetDir, assetOf(name))]))
   const t0 = performance.now()
   const common = {
     bundle: true,
@@ -148,14 +171,16 @@ export async function buildExe(argv: string[] = []): Promise<string> {
       ...common,
       entryPoints: [join(appDir, 'src', 'main.ts')],
       outfile: bundle,
-      plugins: [environmentFromAsset, workspaceSources, lazyRequires],
+      plugins: [connectorsFromAssets(connectors), workspaceSources, lazyRequires],
     }),
-    build({
-      ...common,
-      entryPoints: [environmentModule],
-      outfile: connectors,
-      plugins: [sharedExternal, workspaceSources, lazyRequires],
-    }),
+    ...connectors.map((name) =>
+      build({
+        ...common,
+        entryPoints: [join(repoRoot, 'packages', name.slice('@bento-ts/'.length), 'src', 'index.ts')],
+        outfile: assets[assetOf(name)]!,
+        plugins: [sharedExternal, workspaceSources, lazyRequires],
+      }),
+    ),
   ])
   const bundled = performance.now() - t0
 
@@ -168,7 +193,7 @@ export async function buildExe(argv: string[] = []): Promise<string> {
       output: blob,
       disableExperimentalSEAWarning: true,
       useCodeCache: true,
-      assets: { [connectorsAsset]: connectors },
+      assets,
     }),
   )
   execFileSync(node, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] })
@@ -199,7 +224,9 @@ export async function buildExe(argv: string[] = []): Promise<string> {
   rmSync(seaConfig)
   const mb = (p: string) => (statSync(p).size / 1024 / 1024).toFixed(1)
   process.stderr.write(
-    `built ${exe} (${mb(exe)} MiB; bundles ${mb(bundle)} + ${mb(connectors)} MiB in ${bundled.toFixed(0)} ms; Node ${major} from ${node})\n`,
+    `built ${exe} (${mb(exe)} MiB; main bundle ${mb(bundle)} MiB, connector assets ${Object.entries(assets)
+      .map(([name, path]) => `${name} ${mb(path)}`)
+      .join(', ')} MiB, in ${bundled.toFixed(0)} ms; Node ${major} from ${node})\n`,
   )
   return exe
 }

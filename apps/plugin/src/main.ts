@@ -19,8 +19,9 @@ async function main(): Promise<void> {
   if (args.length === 0) {
     // Identity as the workflow host validates it; apps/plugin/plugin.json says the same.
     await serveWorkflowPlugin({
-      // Loaded when the first module, step or trigger is created: the connector SDKs take a few
-      // hundred milliseconds to evaluate, which neither the handshake nor LoadPlugin should wait for.
+      // Loaded when the first module, step or trigger is created, so neither the handshake nor
+      // LoadPlugin waits for it; each connector package (and its SDK, a few hundred milliseconds to
+      // evaluate) loads later still, when a config first uses one of its components.
       env: () => import('./environment.ts').then((m) => m.pluginEnvironment()),
       manifest: {
         name: 'bento',

@@ -1,9 +1,10 @@
 // The single executable (apps/plugin/dist/exe/workflow-plugin-bento, a Node 24 SEA): a plugin
 // without arguments, the CLI with them. Built here when missing or older than the sources.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { requireService } from '@bento-ts/test-services'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { HealthCheckResponse_ServingStatus } from '../src/gen/grpc/health/v1/health_pb.ts'
 import { notAPluginHostMessage } from '../src/goplugin.ts'
@@ -70,5 +71,31 @@ describe('workflow-plugin-bento, the single executable', () => {
     expect(run(['lint', config])).toBe('')
     expect(run(['run', '-c', config])).toBe('hi 1\nhi 2\n')
     expect(run(['--version']).trim()).toMatch(/^[0-9]+\.[0-9]+\.[0-9]+$/)
+  })
+
+  it("reads a connector package's asset only when a config uses one of its components", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sea-assets'))
+    const record = join(dir, 'assets.json')
+    const env = {
+      ...personEnv(),
+      RECORD_ASSETS: record,
+      NODE_OPTIONS: `--require ${join(import.meta.dirname, 'record-assets.cjs')}`,
+    }
+    const assetsRead = (args: string[]) => {
+      execFileSync(exe, args, { env, encoding: 'utf8' })
+      return JSON.parse(readFileSync(record, 'utf8')) as string[]
+    }
+    const url = requireService('redis').REDIS_URL!
+    const config = join(dir, 'redis.yaml')
+    writeFileSync(
+      config,
+      `input:\n  generate:\n    mapping: root = "m"\n    count: 2\n    interval: ""\noutput:\n  redis_list:\n    url: ${url}\n    key: sea-assets-${process.pid}\n`,
+    )
+    const listed = execFileSync(exe, ['list', 'outputs'], { env: personEnv(), encoding: 'utf8' })
+    for (const name of ['aws_s3', 'gcp_pubsub', 'http_client', 'kafka', 'nats', 'redis_list'])
+      expect(listed).toContain(`- ${name}\n`)
+    expect(assetsRead(['list'])).toEqual([])
+    expect(assetsRead(['lint', config])).toEqual([])
+    expect(assetsRead(['run', '-c', config, '--log.level', 'none'])).toEqual(['redis.cjs'])
   })
 })
