@@ -45,5 +45,5 @@ writeFileSync(
   `---\n"@bento-ts/${name}": minor\n---\n\nNew package: the ${id} components.\n`,
 )
 console.log(
-  `created packages/${name} and .changeset/new-${name}.md; next: pnpm install, then write its components and tests (CONTRIBUTING.md)`,
+  `created packages/${name} and .changeset/new-${name}.md; next: pnpm install && pnpm catalogs, then write its components and tests (CONTRIBUTING.md)`,
 )
