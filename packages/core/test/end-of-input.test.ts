@@ -2,7 +2,8 @@
 // input ends, every message read is delivered (the partial batch flushed), or the run fails
 // loudly. Run through our CLI, as a user runs a config (stdin needs a process of its own).
 import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { engineCommand, runProcess, scratch } from './harness.ts'
 
@@ -69,11 +70,13 @@ describe('a finite input delivers every message at its end, whatever the batchin
 test('a stream that stalls with messages under way exits 1 saying so, instead of Node exiting 0', async () => {
   const work = scratch('stall')
   try {
-    // An input that hands out one message, then waits on nothing: nothing is left to run.
+    // An input that hands out one message, then waits on nothing: nothing is left to run. The
+    // script lives in a scratch folder, outside the workspace, so it names core's sources by path.
     const script = join(work.dir, 'stall.ts')
+    const core = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'index.ts')).href
     writeFileSync(
       script,
-      `import { addPlugin, createLogger, loadStreamConfig, Message, standardEnvironment, startStream } from '@bento-ts/core'
+      `import { addPlugin, createLogger, loadStreamConfig, Message, standardEnvironment, startStream } from '${core}'
 const env = standardEnvironment()
 let given = false
 addPlugin(env, {
