@@ -1,7 +1,9 @@
 import type { Plugin } from '../component.ts'
 import type { Batch } from '../message.ts'
+import { interpolation } from '../kit/interpolation.ts'
 import { field } from '../spec.ts'
 import { endsWith, type WriterCodec, writerCodec } from './io/file.ts'
+import { BatchView } from './processors/util.ts'
 
 export const dropOutput: Plugin<'output'> = {
   spec: {
@@ -28,10 +30,12 @@ export const rejectOutput: Plugin<'output'> = {
     value: field.interpolated('reject', { description: 'the error message' }),
   },
   create(message: string) {
+    const reason = interpolation('reject', message)
     return {
       connect: async () => {},
-      write: async () => {
-        throw new Error(message)
+      // Bento renders the reason for the batch's first message, and the whole batch fails with it.
+      write: async (batch) => {
+        throw new Error(reason.text(new BatchView(batch), 0))
       },
       close: async () => {},
     }
