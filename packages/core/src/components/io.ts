@@ -14,6 +14,7 @@ import {
   rejectErroredOutputPlugin,
   switchOutputPlugin,
 } from './io/routing.ts'
+import { sequenceInputPlugin } from './io/sequence-input.ts'
 import { stdinInput } from './io/stdin.ts'
 import { dropOutput, rejectOutput, stdoutOutput } from './outputs-basic.ts'
 
@@ -25,6 +26,7 @@ export const ioPlugins: Plugin[] = [
   fileInputPlugin,
   inprocInputPlugin,
   brokerInputPlugin,
+  sequenceInputPlugin,
   resourceInputPlugin,
   // outputs
   dropOutput,
