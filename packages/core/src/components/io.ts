@@ -6,6 +6,7 @@ import { lruCachePlugin, memoryCachePlugin, ttlruCachePlugin } from './io/cache.
 import { fileInputPlugin, fileOutputPlugin } from './io/file.ts'
 import { inprocInputPlugin, inprocOutputPlugin } from './io/inproc.ts'
 import { localRateLimitPlugin } from './io/rate-limit.ts'
+import { readUntilInputPlugin } from './io/read-until-input.ts'
 import { resourceInputPlugin, resourceOutputPlugin } from './io/resource.ts'
 import { retryOutputPlugin } from './io/retry.ts'
 import {
@@ -27,6 +28,7 @@ export const ioPlugins: Plugin[] = [
   inprocInputPlugin,
   brokerInputPlugin,
   sequenceInputPlugin,
+  readUntilInputPlugin,
   resourceInputPlugin,
   // outputs
   dropOutput,
