@@ -3,6 +3,7 @@ import { generateInput } from './generate.ts'
 import { brokerInputPlugin } from './io/broker-input.ts'
 import { brokerOutputPlugin } from './io/broker-output.ts'
 import { lruCachePlugin, memoryCachePlugin, ttlruCachePlugin } from './io/cache.ts'
+import { csvInputPlugin } from './io/csv-input.ts'
 import { fileInputPlugin, fileOutputPlugin } from './io/file.ts'
 import { inprocInputPlugin, inprocOutputPlugin } from './io/inproc.ts'
 import { localRateLimitPlugin } from './io/rate-limit.ts'
@@ -25,6 +26,7 @@ export const ioPlugins: Plugin[] = [
   generateInput,
   stdinInput,
   fileInputPlugin,
+  csvInputPlugin,
   inprocInputPlugin,
   brokerInputPlugin,
   sequenceInputPlugin,

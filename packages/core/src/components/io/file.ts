@@ -60,8 +60,12 @@ interface OpenFile {
   modTime: string
 }
 
-export function fileInput(config: FileInputConfig, logger: Logger): Input {
-  const creator: ScannerCreator = scannerFromConfig(config)
+/** Reads the files one after another, each cut into messages by its scanner (the config's, by default). */
+export function fileInput(
+  config: FileInputConfig,
+  logger: Logger,
+  creator: ScannerCreator = scannerFromConfig(config),
+): Input {
   let paths = expandPaths(config.paths)
   let current: OpenFile | undefined
 
