@@ -1,6 +1,6 @@
 import type { Plugin } from '../component.ts'
-import type { Batch } from '../message.ts'
 import { interpolation } from '../kit/interpolation.ts'
+import type { Batch } from '../message.ts'
 import { field } from '../spec.ts'
 import { endsWith, type WriterCodec, writerCodec } from './io/file.ts'
 import { BatchView } from './processors/util.ts'
