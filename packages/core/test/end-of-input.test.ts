@@ -26,6 +26,16 @@ const inputs: Record<string, (dir: string) => string> = {
   },
   generate: () =>
     '{ generate: { count: 10, interval: \'\', mapping: \'root = "m%v".format(count("g") - 1)\' } }',
+  csv: (dir) => {
+    writeFileSync(join(dir, 'in.csv'), `v\n${messages.join('\n')}\n`)
+    return `{ csv: { paths: [ ${join(dir, 'in.csv')} ] }, processors: [ { mapping: 'root = this.v' } ] }`
+  },
+  // m0…m4 from the first input, m5…m9 from the second
+  sequence: () =>
+    `{ sequence: { inputs: [ ${[0, 5].map((from) => `{ generate: { count: 5, interval: '', mapping: 'root = "m%v".format(count("s${from}") + ${from - 1})' } }`).join(', ')} ] } }`,
+  // an endless input, ended by the check on m9
+  read_until: () =>
+    `{ read_until: { check: 'content() == "m9"', input: { generate: { interval: '', mapping: 'root = "m%v".format(count("r") - 1)' } } } }`,
 }
 
 function config(site: 'input' | 'output', input: string, policy: string): string {
