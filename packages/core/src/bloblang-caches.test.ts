@@ -11,9 +11,9 @@ input: { generate: { count: 3, mapping: 'root = counter()' } }
 pipeline:
   threads: 1
   processors:
-    - mapping: 'root = cache_set(resource: "mem", key: content().string(), value: "v" + content().string())'
+    - mutation: 'meta stored = cache_set(resource: "mem", key: content().string(), value: "v" + content().string())'
     - mapping: |
-        root.got = cache_get(resource: "mem", key: content().string().trim_prefix("v"))
+        root.got = cache_get(resource: "mem", key: content().string()).string()
         root.added = cache_add(resource: "lru", key: "k", value: "x").catch("taken")
 cache_resources:
   - { label: mem, memory: {} }
@@ -22,7 +22,7 @@ output: { test_out: out }
 `)
   await stream.done
   expect(sink.messages()).toEqual([
-    '{"added":"x","got":"v1"}',
+    '{"added":null,"got":"v1"}',
     '{"added":"taken","got":"v2"}',
     '{"added":"taken","got":"v3"}',
   ])
@@ -60,5 +60,5 @@ pipeline:
 output: { test_out: out }
 `)
   await second.done
-  expect(after.messages()[0]).toContain('cache not found')
+  expect(after.messages()[0]).toContain('unable to locate resource: mem')
 })

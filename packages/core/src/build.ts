@@ -11,6 +11,7 @@ import {
   type Processor,
   type RateLimit,
   type Resources,
+  wrapProcessor,
 } from './component.ts'
 import { onAbort } from './components/io/channel.ts'
 import { type Environment, findPlugin } from './environment.ts'
@@ -289,13 +290,13 @@ function withInputProcessors(input: Input, processors: Processor[]): Input {
  */
 /**
  * A processor's path as Bento's error_source_path() gives it: without the trailing component
- * type, and a switch case's processors under `switch.processors` (Bento drops the case index).
+ * type, a switch case's processors under `switch.processors` (Bento drops the case index), and a
+ * processor resource under `processor_resources` (Bento drops its index too).
  */
 export const bentoPath = (path: string, type: string): string =>
-  (path.endsWith(`.${type}`) ? path.slice(0, -type.length - 1) : path).replace(
-    /\.switch\.\d+\.processors\./g,
-    '.switch.processors.',
-  )
+  (path.endsWith(`.${type}`) ? path.slice(0, -type.length - 1) : path)
+    .replace(/\.switch\.\d+\.processors\./g, '.switch.processors.')
+    .replace(/^processor_resources\.\d+(?=\.|$)/, 'processor_resources')
 
 export function withProcessorMetrics(
   processor: Processor,
@@ -327,7 +328,7 @@ export function withProcessorMetrics(
     if (flagged > flaggedBefore) errors.inc(flagged - flaggedBefore)
     return out
   }
-  return {
+  const measured: Processor = {
     process(batch) {
       received.inc(batch.length)
       batchReceived.inc()
@@ -341,4 +342,5 @@ export function withProcessorMetrics(
     },
     ...(processor.close === undefined ? {} : { close: () => processor.close!() }),
   }
+  return wrapProcessor(measured, processor)
 }

@@ -199,6 +199,24 @@ export interface Processor {
   close?(): Promise<void>
 }
 
+const wrapped = new WeakMap<Processor, Processor>()
+
+/** Records that `outer` only wraps `inner` (metrics, error sources), so `unwrapProcessor` finds it. */
+export function wrapProcessor<P extends Processor>(outer: P, inner: Processor): P {
+  wrapped.set(outer, inner)
+  return outer
+}
+
+/**
+ * The processor a wrapper stands for: a workflow needs to know whether a processor resource is a
+ * `branch`, whose parts it runs itself, and resources come wrapped in their metrics.
+ */
+export function unwrapProcessor(processor: Processor): Processor {
+  let current = processor
+  for (let inner = wrapped.get(current); inner !== undefined; inner = wrapped.get(current)) current = inner
+  return current
+}
+
 export class KeyExists extends Error {
   static override [Symbol.hasInstance](value: unknown): boolean {
     return isBranded(value, 'KeyExists')

@@ -130,9 +130,14 @@ export class Message {
     copy.#text = this.#text
     copy.#json = this.#json
     copy.#structured = this.#structured
-    copy.error = this.error
-    copy.errorSource = this.errorSource
+    copy.flagLike(this)
     return copy
+  }
+
+  /** Takes another message's error flag and its source: a message made anew from it failed as it did. */
+  flagLike(other: Message): void {
+    this.error = other.error
+    this.errorSource = other.errorSource
   }
 
   metaString(key: string): string | undefined {

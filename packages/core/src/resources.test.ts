@@ -44,3 +44,45 @@ output: { test_out: out }
   await stream.done
   expect(sink.messages()).toEqual(['["failing","mapping"]'])
 })
+
+test("a failed message keeps its error's source through later mappings; a resource's path is Bento's", async () => {
+  const sink = recordingOutput()
+  const { start } = testEnvironment({ outputs: { out: sink.output } })
+  const stream = await start(`
+input: { generate: { count: 1, mapping: 'root.n = 1' } }
+pipeline:
+  processors:
+    - resource: failing
+    - mutation: 'root.later = true'
+    - mapping: 'root = this'
+    - catch:
+        - mapping: 'root = [error_source_label(), error_source_path(), this.later]'
+processor_resources:
+  - label: failing
+    mapping: 'root = throw("nope")'
+output: { test_out: out }
+`)
+  await stream.done
+  expect(sink.messages()).toEqual(['["failing","processor_resources",true]'])
+})
+
+test('a workflow runs the branch processor resources its order names', async () => {
+  const sink = recordingOutput()
+  const { start } = testEnvironment({ outputs: { out: sink.output } })
+  const stream = await start(`
+input: { generate: { count: 1, mapping: 'root.x = "y"' } }
+pipeline:
+  processors:
+    - workflow:
+        order: [ [ up ] ]
+processor_resources:
+  - label: up
+    branch:
+      request_map: 'root = this.x'
+      processors: [ { mapping: 'root = content().uppercase()' } ]
+      result_map: 'root.up = content().string()'
+output: { test_out: out }
+`)
+  await stream.done
+  expect(sink.messages()).toEqual(['{"meta":{"workflow":{"succeeded":["up"]}},"up":"Y","x":"y"}'])
+})

@@ -2,7 +2,8 @@
 // input ends, every message read is delivered (the partial batch flushed), or the run fails
 // loudly. Run through our CLI, as a user runs a config (stdin needs a process of its own).
 import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { engineCommand, runProcess, scratch } from './harness.ts'
 
@@ -25,6 +26,16 @@ const inputs: Record<string, (dir: string) => string> = {
   },
   generate: () =>
     '{ generate: { count: 10, interval: \'\', mapping: \'root = "m%v".format(count("g") - 1)\' } }',
+  csv: (dir) => {
+    writeFileSync(join(dir, 'in.csv'), `v\n${messages.join('\n')}\n`)
+    return `{ csv: { paths: [ ${join(dir, 'in.csv')} ] }, processors: [ { mapping: 'root = this.v' } ] }`
+  },
+  // m0…m4 from the first input, m5…m9 from the second
+  sequence: () =>
+    `{ sequence: { inputs: [ ${[0, 5].map((from) => `{ generate: { count: 5, interval: '', mapping: 'root = "m%v".format(count("s${from}") + ${from - 1})' } }`).join(', ')} ] } }`,
+  // an endless input, ended by the check on m9
+  read_until: () =>
+    `{ read_until: { check: 'content() == "m9"', input: { generate: { interval: '', mapping: 'root = "m%v".format(count("r") - 1)' } } } }`,
 }
 
 function config(site: 'input' | 'output', input: string, policy: string): string {
@@ -69,11 +80,13 @@ describe('a finite input delivers every message at its end, whatever the batchin
 test('a stream that stalls with messages under way exits 1 saying so, instead of Node exiting 0', async () => {
   const work = scratch('stall')
   try {
-    // An input that hands out one message, then waits on nothing: nothing is left to run.
+    // An input that hands out one message, then waits on nothing: nothing is left to run. The
+    // script lives in a scratch folder, outside the workspace, so it names core's sources by path.
     const script = join(work.dir, 'stall.ts')
+    const core = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'index.ts')).href
     writeFileSync(
       script,
-      `import { addPlugin, createLogger, loadStreamConfig, Message, standardEnvironment, startStream } from '@bento-ts/core'
+      `import { addPlugin, createLogger, loadStreamConfig, Message, standardEnvironment, startStream } from '${core}'
 const env = standardEnvironment()
 let given = false
 addPlugin(env, {

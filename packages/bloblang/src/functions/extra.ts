@@ -7,7 +7,7 @@ import type { Faker } from '@faker-js/faker'
 import { plainErr, wrapErr } from '../errors.ts'
 import { type Ctx, closure, type MessagePart } from '../query.ts'
 import { type FunctionSpec, simpleFunction } from '../registry.ts'
-import { bytesToString, float64, Num, parseJSON, type Value, type VObject } from '../value.ts'
+import { bytesToString, float64, Num, parseJSON, stringToBytes, type Value, type VObject } from '../value.ts'
 
 const require = createRequire(import.meta.url)
 // Loaded on first use: faker's data is large and most mappings never ask for it.
@@ -203,7 +203,7 @@ export const cacheProviders: { current: CacheProvider | null } = { current: null
 
 function cacheOf(resource: string): CacheProvider {
   const p = cacheProviders.current
-  if (p === null || !p.has(resource)) throw plainErr('cache not found')
+  if (p === null || !p.has(resource)) throw plainErr(`unable to locate resource: ${resource}`)
   return p
 }
 
@@ -300,7 +300,8 @@ export const extraFunctions: FunctionSpec[] = [
       return () => {
         const v = cacheOf(resource).get(resource, key)
         if (v === undefined) throw plainErr('key does not exist')
-        return typeof v === 'string' ? v : bytesToString(v)
+        // a cache holds bytes, and Bento gives them as bytes (JSON shows them in base64)
+        return typeof v === 'string' ? stringToBytes(v) : v
       }
     },
   ),
@@ -320,7 +321,7 @@ export const extraFunctions: FunctionSpec[] = [
       const value = args.string('value')
       return () => {
         cacheOf(resource).set(resource, key, value)
-        return value
+        return null
       }
     },
   ),
@@ -340,7 +341,7 @@ export const extraFunctions: FunctionSpec[] = [
       const value = args.string('value')
       return () => {
         if (!cacheOf(resource).add(resource, key, value)) throw plainErr('key already exists')
-        return value
+        return null
       }
     },
   ),
@@ -358,7 +359,7 @@ export const extraFunctions: FunctionSpec[] = [
       const key = args.string('key')
       return () => {
         cacheOf(resource).delete(resource, key)
-        return key
+        return null
       }
     },
   ),

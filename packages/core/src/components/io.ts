@@ -3,9 +3,11 @@ import { generateInput } from './generate.ts'
 import { brokerInputPlugin } from './io/broker-input.ts'
 import { brokerOutputPlugin } from './io/broker-output.ts'
 import { lruCachePlugin, memoryCachePlugin, ttlruCachePlugin } from './io/cache.ts'
+import { csvInputPlugin } from './io/csv-input.ts'
 import { fileInputPlugin, fileOutputPlugin } from './io/file.ts'
 import { inprocInputPlugin, inprocOutputPlugin } from './io/inproc.ts'
 import { localRateLimitPlugin } from './io/rate-limit.ts'
+import { readUntilInputPlugin } from './io/read-until-input.ts'
 import { resourceInputPlugin, resourceOutputPlugin } from './io/resource.ts'
 import { retryOutputPlugin } from './io/retry.ts'
 import {
@@ -14,6 +16,7 @@ import {
   rejectErroredOutputPlugin,
   switchOutputPlugin,
 } from './io/routing.ts'
+import { sequenceInputPlugin } from './io/sequence-input.ts'
 import { stdinInput } from './io/stdin.ts'
 import { dropOutput, rejectOutput, stdoutOutput } from './outputs-basic.ts'
 
@@ -23,8 +26,11 @@ export const ioPlugins: Component[] = [
   generateInput,
   stdinInput,
   fileInputPlugin,
+  csvInputPlugin,
   inprocInputPlugin,
   brokerInputPlugin,
+  sequenceInputPlugin,
+  readUntilInputPlugin,
   resourceInputPlugin,
   // outputs
   dropOutput,

@@ -23,7 +23,7 @@ function mappingProcessor(executor: Executor, mutation: boolean): Processor {
             inputs === undefined ? { mutation } : { mutation, batch: inputs, index: i },
           )
           if (next === undefined) continue
-          next.error = message.error
+          next.flagLike(message)
           out.push(next)
         } catch (err) {
           message.error = err as Error

@@ -1,7 +1,7 @@
 import { afterEach, expect, test, vi } from 'vitest'
 import { Message } from '../message.ts'
 import { fakeContext } from './io/testkit.ts'
-import { stdoutOutput } from './outputs-basic.ts'
+import { rejectOutput, stdoutOutput } from './outputs-basic.ts'
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -32,4 +32,12 @@ test('an unknown stdout codec is an error at start', () => {
   expect(() => stdoutOutput.create({ codec: 'nope' }, fakeContext())).toThrow(
     'codec was not recognised: nope',
   )
+})
+
+test("reject fails the batch with its reason rendered for the batch's first message (as Bento)", async () => {
+  const output = await rejectOutput.create('nope ${! this.n }', fakeContext())
+  await expect(
+    output.write([new Message('{"n":1}'), new Message('{"n":2}')], new AbortController().signal),
+  ).rejects.toThrow(/^nope 1$/)
+  expect(() => rejectOutput.create('bad ${! this. }', fakeContext())).toThrow(/reject/)
 })

@@ -1,8 +1,10 @@
 import { parseField } from '../component.ts'
 import { defineOutput } from '../kit/declare.ts'
+import { interpolation } from '../kit/interpolation.ts'
 import type { Batch } from '../message.ts'
 import { field } from '../spec.ts'
 import { endsWith, type WriterCodec, writerCodec } from './io/file.ts'
+import { BatchView } from './processors/util.ts'
 
 export const dropOutput = defineOutput({
   name: 'drop',
@@ -23,10 +25,12 @@ export const rejectOutput = defineOutput({
   summary: 'Nacks every message with an error (interpolated), so the source redelivers it.',
   value: field.interpolated('reject', { description: 'the error message' }),
   create(message) {
+    const reason = interpolation('reject', message)
     return {
       connect: async () => {},
-      write: async () => {
-        throw new Error(message)
+      // Bento renders the reason for the batch's first message, and the whole batch fails with it.
+      write: async (batch) => {
+        throw new Error(reason.text(new BatchView(batch), 0))
       },
       close: async () => {},
     }

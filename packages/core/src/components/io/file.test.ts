@@ -6,6 +6,7 @@ import { EndOfInput, type Input } from '../../component.ts'
 import { silentLogger } from '../../logger.ts'
 import { Message } from '../../message.ts'
 import { expandPaths, fileInput, fileOutput } from './file.ts'
+import { scannerFromConfig } from './scanner.ts'
 import { never, testEnvironment } from './testkit.ts'
 
 let dir: string
@@ -24,6 +25,10 @@ const inputConfig = (paths: string[], extra: Record<string, unknown> = {}) => ({
   scanner: { lines: {} },
   ...extra,
 })
+
+/** The file input over `config` with the scanner its config names. */
+const reading = (config: ReturnType<typeof inputConfig>) =>
+  fileInput(config, silentLogger, scannerFromConfig(config as Parameters<typeof scannerFromConfig>[0]))
 
 async function readAll(input: Input) {
   const out: { text: string; meta: Record<string, unknown>; ack: (e?: Error) => Promise<void> }[] = []
@@ -44,7 +49,7 @@ describe('file input', () => {
     writeFileSync(join(dir, 'a.txt'), 'a1\r\na2\n\na4')
     writeFileSync(join(dir, 'skip.log'), 'nope\n')
     utimesSync(join(dir, 'a.txt'), 1_700_000_000, 1_700_000_000)
-    const got = await readAll(fileInput(inputConfig([join(dir, '*.txt')]), silentLogger))
+    const got = await readAll(reading(inputConfig([join(dir, '*.txt')])))
     expect(got.map((g) => g.text)).toEqual(['a1', 'a2', '', 'a4', 'b1', 'b2'])
     expect(got[0]!.meta).toEqual({
       path: join(dir, 'a.txt'),
@@ -66,10 +71,7 @@ describe('file input', () => {
     writeFileSync(join(dir, 'one.txt'), 'line 1\nline 2\n')
     writeFileSync(join(dir, 'two.txt'), '')
     const got = await readAll(
-      fileInput(
-        inputConfig([join(dir, 'one.txt'), join(dir, 'two.txt')], { scanner: { to_the_end: {} } }),
-        silentLogger,
-      ),
+      reading(inputConfig([join(dir, 'one.txt'), join(dir, 'two.txt')], { scanner: { to_the_end: {} } })),
     )
     expect(got.map((g) => g.text)).toEqual(['line 1\nline 2\n', ''])
   })
@@ -77,7 +79,7 @@ describe('file input', () => {
   test('delete_on_finish deletes a file only once it was read to the end and every message was acked', async () => {
     const path = join(dir, 'del.txt')
     writeFileSync(path, 'x\ny\n')
-    const input = fileInput(inputConfig([path], { delete_on_finish: true }), silentLogger)
+    const input = reading(inputConfig([path], { delete_on_finish: true }))
     const first = await input.read(never)
     await first.ack()
     expect(existsSync(path)).toBe(true)
@@ -91,7 +93,7 @@ describe('file input', () => {
   test('a nacked message keeps the file', async () => {
     const path = join(dir, 'keep.txt')
     writeFileSync(path, 'x\ny\n')
-    const got = await readAll(fileInput(inputConfig([path], { delete_on_finish: true }), silentLogger))
+    const got = await readAll(reading(inputConfig([path], { delete_on_finish: true })))
     await got[0]!.ack(new Error('failed downstream'))
     await got[1]!.ack()
     expect(existsSync(path)).toBe(true)
@@ -100,7 +102,7 @@ describe('file input', () => {
   test('closing before the end keeps the file even when what was read was acked', async () => {
     const path = join(dir, 'partial.txt')
     writeFileSync(path, 'x\ny\n')
-    const input = fileInput(inputConfig([path], { delete_on_finish: true }), silentLogger)
+    const input = reading(inputConfig([path], { delete_on_finish: true }))
     const first = await input.read(never)
     await first.ack()
     await input.close()
@@ -110,10 +112,7 @@ describe('file input', () => {
   test('a line longer than max_buffer_size is an error', async () => {
     const path = join(dir, 'long.txt')
     writeFileSync(path, `${'x'.repeat(100)}\nshort\n`)
-    const input = fileInput(
-      inputConfig([path], { scanner: { lines: { max_buffer_size: 50 } } }),
-      silentLogger,
-    )
+    const input = reading(inputConfig([path], { scanner: { lines: { max_buffer_size: 50 } } }))
     await expect(input.read(never)).rejects.toThrow('bufio.Scanner: token too long')
   })
 })

@@ -69,10 +69,12 @@ const fileInputFields = [
   autoReplayNacksField(),
 ] as const
 
-export function fileInput(config: ConfigOf<typeof fileInputFields>, logger: Logger): Input {
-  const creator: ScannerCreator = parseField(config.codec === undefined ? 'scanner' : 'codec', () =>
-    scannerFromConfig(config),
-  )
+/** Reads the files one after another, each cut into messages by the scanner `creator` makes. */
+export function fileInput(
+  config: { paths: readonly string[]; delete_on_finish: boolean },
+  logger: Logger,
+  creator: ScannerCreator,
+): Input {
   let paths = expandPaths(config.paths)
   let current: OpenFile | undefined
 
@@ -157,7 +159,10 @@ export const fileInputPlugin = defineInput({
     'Adds the metadata `path`, `mod_time_unix` and `mod_time` (RFC3339) to each message. With `delete_on_finish` a file is deleted once it was read to its end and every message from it was acknowledged without error.',
   fields: fileInputFields,
   create(config, context) {
-    return autoReplayNacks(fileInput(config, context.logger), config.auto_replay_nacks)
+    const creator = parseField(config.codec === undefined ? 'scanner' : 'codec', () =>
+      scannerFromConfig(config),
+    )
+    return autoReplayNacks(fileInput(config, context.logger, creator), config.auto_replay_nacks)
   },
 })
 

@@ -361,7 +361,7 @@ class TextBuffer {
   }
 }
 
-interface CsvConfig {
+export interface CsvConfig {
   custom_delimiter?: string
   parse_header_row?: boolean
   lazy_quotes?: boolean
@@ -520,8 +520,18 @@ function csvObject(headers: readonly string[], fields: readonly string[]): Value
   return out
 }
 
+/**
+ * How the `csv` input reads rows where the scanner differs: up to `batchCount` rows a batch, the
+ * `header` metadata instead of `csv_row`, a row longer than the header as an array, and a row Go's
+ * reader complains about (field count, quotes) kept as read unless `expected_number_of_fields`
+ * is set.
+ */
+export interface CsvInputMode {
+  batchCount: number
+}
+
 /** Bento's `csv` scanner: Go's encoding/csv, one message per row, `csv_row` counting from 0. */
-function csvScanner(c: CsvConfig): ScannerCreator {
+function csvScanner(c: CsvConfig, inputMode?: CsvInputMode): ScannerCreator {
   const comma =
     c.custom_delimiter !== undefined && c.custom_delimiter !== '' ? [...c.custom_delimiter][0]! : ','
   if (comma === '"' || comma === '\r' || comma === '\n' || comma === '\ufffd') {
@@ -572,6 +582,24 @@ function csvScanner(c: CsvConfig): ScannerCreator {
         }
       }
 
+      const inputRows = async (batchCount: number, signal?: AbortSignal): Promise<Message[] | undefined> => {
+        const batch: Message[] = []
+        while (batch.length < batchCount) {
+          const got = await record(signal)
+          if (got === undefined) break
+          if (got.error !== undefined && (expectedFields !== 0 || got.fields.length === 0)) {
+            if (batch.length > 0) break
+            failed = true
+            throw got.error
+          }
+          const asObject = headers !== undefined && headers.length >= got.fields.length
+          const message = Message.fromStructured(asObject ? csvObject(headers!, got.fields) : got.fields)
+          if (asObject) message.metadata.set('header', [...headers!])
+          batch.push(message)
+        }
+        return batch.length === 0 ? undefined : batch
+      }
+
       return {
         async next(signal) {
           if (failed) return undefined
@@ -592,6 +620,7 @@ function csvScanner(c: CsvConfig): ScannerCreator {
             }
             headers = first.fields
           }
+          if (inputMode !== undefined) return inputRows(inputMode.batchCount, signal)
           const got = await record(signal)
           if (got === undefined) return undefined
           if (got.error !== undefined && !continueOnError) {
@@ -610,6 +639,9 @@ function csvScanner(c: CsvConfig): ScannerCreator {
     },
   }
 }
+
+/** The rows of the `csv` input (Go's encoding/csv as Bento's csv input reads it). */
+export const csvInputScanner = (c: CsvConfig, mode: CsvInputMode): ScannerCreator => csvScanner(c, mode)
 
 const isJSONSpace = (ch: number): boolean => ch === 0x20 || ch === 0x0a || ch === 0x0d || ch === 0x09
 

@@ -18,7 +18,7 @@ describe('grok', () => {
     const p = await buildProcessor({ grok: { expressions: ['^%{INT:n:int}$', '^%{IPV4:ip}$'] } })
     const [batch] = await run(p, batchOf('42', '10.0.0.1', 'nope'))
     expect(batch!.map((m) => m.text())).toEqual(['{"n":42}', '{"ip":"10.0.0.1"}', 'nope'])
-    expect(batch![2]!.error?.message).toBe('no pattern matched')
+    expect(batch![2]!.error?.message).toBe('no pattern matches found')
   })
 
   test('an unknown pattern is a start error', async () => {

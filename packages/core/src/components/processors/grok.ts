@@ -202,7 +202,7 @@ export const grokProcessor: Plugin<'processor'> = {
             result = Object.fromEntries(values)
             break
           }
-          if (result === undefined) fail(m, new Error('no pattern matched'))
+          if (result === undefined) fail(m, new Error('no pattern matches found'))
           else m.setStructured(result)
         }
         return [batch]

@@ -165,7 +165,7 @@ export function durationMs(text: string): number {
 /** A fresh message with the given bytes and metadata copied from another. */
 export function derived(from: Message, content: Uint8Array | string): Message {
   const m = new Message(content, from.metadata)
-  m.error = from.error
+  m.flagLike(from)
   return m
 }
 

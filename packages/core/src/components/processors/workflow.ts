@@ -1,5 +1,5 @@
 import type { Value } from '@bento-ts/bloblang'
-import type { ComponentContext, Plugin, Processor } from '../../component.ts'
+import { type ComponentContext, type Plugin, type Processor, unwrapProcessor } from '../../component.ts'
 import type { Batch, Message } from '../../message.ts'
 import { field } from '../../spec.ts'
 import { Branch, type BranchConfig, branchFields } from './branch.ts'
@@ -206,7 +206,7 @@ export const workflowProcessor: Plugin<'processor'> = {
       for (const name of resourceNames) {
         let p: Processor | undefined
         try {
-          p = context.resources.processor(name)
+          p = unwrapProcessor(context.resources.processor(name))
         } catch {
           p = undefined
         }
