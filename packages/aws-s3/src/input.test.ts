@@ -1,6 +1,12 @@
-import { loadStreamConfig, silentLogger, standardEnvironment, startStream } from '@bento-ts/core'
+import {
+  type ComponentContext,
+  loadStreamConfig,
+  silentLogger,
+  standardEnvironment,
+  startStream,
+} from '@bento-ts/core'
+import { componentContext } from '@bento-ts/test-services'
 import { describe, expect, test } from 'vitest'
-import { testContext } from '../test/helpers.ts'
 import { register } from './index.ts'
 import { type S3InputConfig, type S3SqsConfig, s3Input } from './input.ts'
 
@@ -39,7 +45,8 @@ const config = (over: Partial<S3InputConfig>): S3InputConfig => ({
 })
 
 describe('aws_s3 input settings', () => {
-  const refused = (c: S3InputConfig) => s3Input(c, testContext())
+  const refused = async (c: S3InputConfig) =>
+    s3Input(c, await componentContext<ComponentContext>(import.meta.url))
 
   test('a bucket or a queue is needed, and a prefix only goes with a bucket listing', async () => {
     await expect(refused(config({}))).rejects.toMatchObject({

@@ -9,15 +9,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3'
 import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs'
-import {
-  type ComponentContext,
-  createBuilder,
-  createMetrics,
-  type Message,
-  type Stream,
-  silentLogger,
-  standardEnvironment,
-} from '@bento-ts/core'
+import type { Message, Stream } from '@bento-ts/core'
 import { requireService, streamHarness } from '@bento-ts/test-services'
 
 export function moto() {
@@ -34,21 +26,6 @@ export function moto() {
 export function awsYaml(): string {
   const m = moto()
   return `region: ${m.region}, endpoint: "${m.endpoint}", force_path_style_urls: true, credentials: { id: ${m.id}, secret: ${m.secret} }`
-}
-
-/** The context a component gets from the runtime, for building one directly in a test. */
-export function testContext(): ComponentContext {
-  const metrics = createMetrics()
-  const { builder, resources } = createBuilder(standardEnvironment(), silentLogger, metrics, {})
-  return {
-    label: 'test',
-    path: 'test',
-    logger: silentLogger,
-    metrics,
-    resources,
-    build: builder,
-    signal: new AbortController().signal,
-  }
 }
 
 const credentials = () => {

@@ -3,8 +3,8 @@
 // delivered, and made visible again at once when one was not.
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs'
-import type { Input } from '@bento-ts/core'
-import { eventually } from '@bento-ts/test-services'
+import type { ComponentContext, Input } from '@bento-ts/core'
+import { componentContext, eventually } from '@bento-ts/test-services'
 import { afterAll, expect, test } from 'vitest'
 import { type S3InputConfig, s3Input } from '../src/input.ts'
 import {
@@ -16,7 +16,6 @@ import {
   removeBucket,
   s3Sdk,
   sqsSdk,
-  testContext,
 } from './helpers.ts'
 
 const s3 = s3Sdk()
@@ -136,7 +135,10 @@ test('a notification naming two objects is deleted once both were delivered; obj
       ]),
     }),
   )
-  const input = await s3Input(config('', url, { delete_objects: true }), testContext())
+  const input = await s3Input(
+    config('', url, { delete_objects: true }),
+    await componentContext<ComponentContext>(import.meta.url),
+  )
   await input.connect(signal)
   const first = await readOne(input)
   expect([first.key, ...first.texts]).toEqual(['a b.txt', 'first'])
@@ -162,7 +164,7 @@ test('a message that was not delivered makes its notification visible again, and
     new PutObjectCommand({ Bucket: bucket, Key: 'k.json', Body: '{"v":1}', ContentType: 'application/json' }),
   )
   await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: event([{ bucket, key: 'k.json' }]) }))
-  const input = await s3Input(config('', url), testContext())
+  const input = await s3Input(config('', url), await componentContext<ComponentContext>(import.meta.url))
   await input.connect(signal)
   const first = await readOne(input)
   await first.ack(new Error('output failed'))
@@ -195,7 +197,7 @@ test('SNS envelope, the configured bucket for events without one, lines scanner;
       scanner: { lines: {} },
       sqs: { ...config(bucket, url).sqs!, envelope_path: 'Message', bucket_path: 'Records.*.s3.bucket.name' },
     }),
-    testContext(),
+    await componentContext<ComponentContext>(import.meta.url),
   )
   await input.connect(signal)
   const a = await readOne(input)

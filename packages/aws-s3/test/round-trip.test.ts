@@ -6,18 +6,11 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3'
+import type { ComponentContext } from '@bento-ts/core'
+import { componentContext } from '@bento-ts/test-services'
 import { afterAll, describe, expect, test } from 'vitest'
 import { s3Input } from '../src/input.ts'
-import {
-  awsYaml,
-  captureEnvironment,
-  createBucket,
-  keysOf,
-  moto,
-  removeBucket,
-  s3Sdk,
-  testContext,
-} from './helpers.ts'
+import { awsYaml, captureEnvironment, createBucket, keysOf, moto, removeBucket, s3Sdk } from './helpers.ts'
 
 const s3 = s3Sdk()
 const buckets: string[] = []
@@ -168,7 +161,9 @@ describe('aws_s3 input against moto', () => {
       response_checksum_validation: 'when_supported' as const,
     }
     // Five keys per page: the twelve objects take three pages. A listing replays nacks itself.
-    const input = await s3Input(config, testContext(), { pageSize: 5 })
+    const input = await s3Input(config, await componentContext<ComponentContext>(import.meta.url), {
+      pageSize: 5,
+    })
     const signal = new AbortController().signal
     await input.connect(signal)
     const got: { text: string; meta: Record<string, unknown> }[] = []

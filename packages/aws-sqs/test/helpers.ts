@@ -9,15 +9,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs'
-import {
-  type ComponentContext,
-  createBuilder,
-  createMetrics,
-  type Message,
-  type Stream,
-  silentLogger,
-  standardEnvironment,
-} from '@bento-ts/core'
+import type { Message, Stream } from '@bento-ts/core'
 import { requireService, streamHarness } from '@bento-ts/test-services'
 
 export function moto() {
@@ -52,21 +44,6 @@ export function awsConfig() {
       expiry_window: '',
       from_ec2_role: false,
     },
-  }
-}
-
-/** The context a component gets from the runtime, for building one directly in a test. */
-export function testContext(): ComponentContext {
-  const metrics = createMetrics()
-  const { builder, resources } = createBuilder(standardEnvironment(), silentLogger, metrics, {})
-  return {
-    label: 'test',
-    path: 'test',
-    logger: silentLogger,
-    metrics,
-    resources,
-    build: builder,
-    signal: new AbortController().signal,
   }
 }
 

@@ -1,5 +1,5 @@
 // Shared pieces of the integration tests: streams built from YAML with this package registered,
-// free loopback ports, a recording HTTP sink (a plain node:http server) and a self-signed
+// waiting for a port to listen, a recording HTTP sink (a plain node:http server) and a self-signed
 // certificate made with openssl.
 
 import { execFileSync } from 'node:child_process'
@@ -11,7 +11,7 @@ import {
   type ServerResponse,
 } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import { createConnection, createServer as createNetServer } from 'node:net'
+import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -50,19 +50,6 @@ export async function stopAll(): Promise<void> {
   const all = [...running]
   running.clear()
   await Promise.all(all.map((s) => s.stop(3000)))
-}
-
-/** A port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      probe.close(() => resolve(port))
-    })
-  })
 }
 
 /** Resolves once something accepts TCP connections on the port. */

@@ -1,6 +1,6 @@
 // JetStream: the `nats_jetstream` input and output against the real server.
-import { type ComponentContext, silentLogger } from '@bento-ts/core'
-import { eventually } from '@bento-ts/test-services'
+import type { ComponentContext } from '@bento-ts/core'
+import { componentContext, eventually } from '@bento-ts/test-services'
 import { AckPolicy, headers, type JetStreamManager, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { jetStreamOutput } from '../src/index.ts'
@@ -350,7 +350,7 @@ output:
           client_certs: [],
         },
       },
-      { label: 'test', logger: silentLogger } as ComponentContext,
+      await componentContext<ComponentContext>(import.meta.url),
     )
     const signal = new AbortController().signal
     await output.connect(signal)

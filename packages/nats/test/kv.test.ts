@@ -1,7 +1,7 @@
 // Key-value buckets: the `nats_kv` input (watch), output and cache against the real server.
 import { Timestamp } from '@bento-ts/bloblang'
-import { type ComponentContext, KeyExists, KeyNotFound, silentLogger } from '@bento-ts/core'
-import { eventually } from '@bento-ts/test-services'
+import { type ComponentContext, KeyExists, KeyNotFound } from '@bento-ts/core'
+import { componentContext, eventually } from '@bento-ts/test-services'
 import type { KV, NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { kvCache } from '../src/index.ts'
@@ -195,7 +195,7 @@ output:
     const { Message } = await import('@bento-ts/core')
     const output = await kvOutput.create(
       { urls: [natsUrl()], bucket: name, key: 'bad key!', max_in_flight: 1, tls },
-      { label: 'test', logger: silentLogger } as ComponentContext,
+      await componentContext<ComponentContext>(import.meta.url),
     )
     const signal = new AbortController().signal
     await output.connect(signal)
@@ -208,11 +208,11 @@ output:
 })
 
 describe('nats_kv cache', () => {
-  const cacheContext = { label: 'cache_test', logger: silentLogger } as ComponentContext
+  const cacheContext = () => componentContext<ComponentContext>(import.meta.url, { label: 'cache_test' })
 
   test('get, set, add and delete with KeyNotFound and KeyExists', async () => {
     const { name, kv } = await newBucket('cache')
-    const cache = await kvCache.create({ urls: [natsUrl()], bucket: name, tls }, cacheContext)
+    const cache = await kvCache.create({ urls: [natsUrl()], bucket: name, tls }, await cacheContext())
     try {
       await expect(cache.get('missing')).rejects.toBeInstanceOf(KeyNotFound)
       await cache.add('a', encoder.encode('1'))
@@ -234,7 +234,10 @@ describe('nats_kv cache', () => {
   })
 
   test('a missing bucket is an error naming it', async () => {
-    const cache = await kvCache.create({ urls: [natsUrl()], bucket: unique('absent'), tls }, cacheContext)
+    const cache = await kvCache.create(
+      { urls: [natsUrl()], bucket: unique('absent'), tls },
+      await cacheContext(),
+    )
     try {
       await expect(cache.get('x')).rejects.toThrow(/nats_kv: bucket absent_/)
     } finally {

@@ -1,5 +1,6 @@
 export { chromiumArgs, ensureChromium } from './browser.ts'
 export { type Capture, createCapture } from './capture.ts'
+export { type ContextOptions, componentContext } from './context.ts'
 export { startService, stopService } from './control.ts'
 export { type CrashTestOptions, type CrashTestResult, runCrashTest } from './crash.ts'
 export { readServicesEnv, requireService, type ServiceName } from './env.ts'
