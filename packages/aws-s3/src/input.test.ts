@@ -1,3 +1,4 @@
+import { noCredentials } from '@bento-ts/aws'
 import {
   type ComponentContext,
   loadStreamConfig,
@@ -26,16 +27,7 @@ const config = (over: Partial<S3InputConfig>): S3InputConfig => ({
   prefix: '',
   region: '',
   endpoint: '',
-  credentials: {
-    profile: '',
-    id: '',
-    secret: '',
-    token: '',
-    role: '',
-    role_external_id: '',
-    expiry_window: '',
-    from_ec2_role: false,
-  },
+  credentials: noCredentials,
   force_path_style_urls: false,
   delete_objects: false,
   scanner: { to_the_end: {} },

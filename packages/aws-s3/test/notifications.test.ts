@@ -8,11 +8,11 @@ import { componentContext, eventually } from '@bento-ts/test-services'
 import { afterAll, expect, test } from 'vitest'
 import { type S3InputConfig, s3Input } from '../src/input.ts'
 import {
+  awsConfig,
   createBucket,
   createQueue,
   deleteQueue,
   keysOf,
-  moto,
   removeBucket,
   s3Sdk,
   sqsSdk,
@@ -53,22 +53,10 @@ async function counts(url: string) {
 }
 
 function config(bucket: string, url: string, over: Partial<S3InputConfig> = {}): S3InputConfig {
-  const m = moto()
   return {
     bucket: '',
     prefix: '',
-    region: m.region,
-    endpoint: m.endpoint,
-    credentials: {
-      profile: '',
-      id: m.id,
-      secret: m.secret,
-      token: '',
-      role: '',
-      role_external_id: '',
-      expiry_window: '',
-      from_ec2_role: false,
-    },
+    ...awsConfig(),
     force_path_style_urls: true,
     delete_objects: false,
     scanner: { to_the_end: {} },

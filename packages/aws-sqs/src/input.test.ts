@@ -1,3 +1,4 @@
+import { noCredentials } from '@bento-ts/aws'
 import {
   BatchError,
   type ComponentContext,
@@ -21,16 +22,7 @@ const config = (over: Partial<SqsInputConfig> = {}): SqsInputConfig => ({
   custom_request_headers: {},
   region: '',
   endpoint: '',
-  credentials: {
-    profile: '',
-    id: '',
-    secret: '',
-    token: '',
-    role: '',
-    role_external_id: '',
-    expiry_window: '',
-    from_ec2_role: false,
-  },
+  credentials: noCredentials,
   ...over,
 })
 

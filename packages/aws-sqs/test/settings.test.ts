@@ -5,10 +5,10 @@ import type { AddressInfo } from 'node:net'
 import { SendMessageCommand } from '@aws-sdk/client-sqs'
 import { awsCredentials } from '@bento-ts/aws'
 import type { ComponentContext } from '@bento-ts/core'
-import { componentContext } from '@bento-ts/test-services'
+import { componentContext, motoSettings } from '@bento-ts/test-services'
 import { afterAll, expect, test } from 'vitest'
 import { sqsInput } from '../src/input.ts'
-import { awsConfig, createQueue, deleteQueue, moto, sqsClient } from './helpers.ts'
+import { awsConfig, createQueue, deleteQueue, sqsClient } from './helpers.ts'
 
 const sqs = sqsClient()
 const queues: string[] = []
@@ -61,7 +61,7 @@ test('credentials.role: temporary credentials come from STS at the configured en
 })
 
 test('custom_request_headers go out with every request', async () => {
-  const target = new URL(moto().endpoint)
+  const target = new URL(motoSettings().endpoint)
   const seen: IncomingHttpHeaders[] = []
   const proxy = createServer((req, res) => {
     seen.push(req.headers)
