@@ -1,5 +1,7 @@
 // JetStream: the `nats_jetstream` input and output against the real server.
+
 import type { ComponentContext } from '@bento-ts/core'
+import { noTls } from '@bento-ts/core/kit'
 import { componentContext, eventually } from '@bento-ts/test-services'
 import { AckPolicy, headers, type JetStreamManager, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -341,14 +343,7 @@ output:
         headers: {},
         metadata: { include_prefixes: [], include_patterns: [] },
         max_in_flight: 8,
-        tls: {
-          enabled: false,
-          skip_cert_verify: false,
-          enable_renegotiation: false,
-          root_cas: '',
-          root_cas_file: '',
-          client_certs: [],
-        },
+        tls: noTls,
       },
       await componentContext<ComponentContext>(import.meta.url),
     )

@@ -1,6 +1,8 @@
 // Key-value buckets: the `nats_kv` input (watch), output and cache against the real server.
+
 import { Timestamp } from '@bento-ts/bloblang'
 import { type ComponentContext, KeyExists, KeyNotFound } from '@bento-ts/core'
+import { noTls } from '@bento-ts/core/kit'
 import { componentContext, eventually } from '@bento-ts/test-services'
 import type { KV, NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -25,15 +27,6 @@ async function newBucket(prefix: string, history = 1): Promise<{ name: string; k
   const kv = await nc.jetstream().views.kv(name, { history })
   buckets.push(kv)
   return { name, kv }
-}
-
-const tls = {
-  enabled: false,
-  skip_cert_verify: false,
-  enable_renegotiation: false,
-  root_cas: '',
-  root_cas_file: '',
-  client_certs: [],
 }
 
 describe('nats_kv input', () => {
@@ -194,7 +187,7 @@ output:
     const { kvOutput } = await import('../src/index.ts')
     const { Message } = await import('@bento-ts/core')
     const output = await kvOutput.create(
-      { urls: [natsUrl()], bucket: name, key: 'bad key!', max_in_flight: 1, tls },
+      { urls: [natsUrl()], bucket: name, key: 'bad key!', max_in_flight: 1, tls: noTls },
       await componentContext<ComponentContext>(import.meta.url),
     )
     const signal = new AbortController().signal
@@ -212,7 +205,7 @@ describe('nats_kv cache', () => {
 
   test('get, set, add and delete with KeyNotFound and KeyExists', async () => {
     const { name, kv } = await newBucket('cache')
-    const cache = await kvCache.create({ urls: [natsUrl()], bucket: name, tls }, await cacheContext())
+    const cache = await kvCache.create({ urls: [natsUrl()], bucket: name, tls: noTls }, await cacheContext())
     try {
       await expect(cache.get('missing')).rejects.toBeInstanceOf(KeyNotFound)
       await cache.add('a', encoder.encode('1'))
@@ -235,7 +228,7 @@ describe('nats_kv cache', () => {
 
   test('a missing bucket is an error naming it', async () => {
     const cache = await kvCache.create(
-      { urls: [natsUrl()], bucket: unique('absent'), tls },
+      { urls: [natsUrl()], bucket: unique('absent'), tls: noTls },
       await cacheContext(),
     )
     try {
