@@ -14,33 +14,16 @@ import { createServer as createHttpsServer } from 'node:https'
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  createLogger,
-  type Environment,
-  loadStreamConfig,
-  type Stream,
-  silentLogger,
-  standardEnvironment,
-  startStream,
-} from '@bento-ts/core'
-import { register } from '../src/index.ts'
+import type { Message, Stream } from '@bento-ts/core'
+import { streamHarness } from '@bento-ts/test-services'
 
-export function environment(): Environment {
-  const env = standardEnvironment()
-  register(env)
-  return env
-}
-
+const harness = await streamHarness<Stream, Message>(import.meta.url)
 const running = new Set<Stream>()
 
 /** Starts a stream from YAML (set HTTP_TEST_LOG=DEBUG to see its logs). */
 export async function startYaml(yaml: string): Promise<Stream> {
-  const env = environment()
-  const config = loadStreamConfig(yaml, env)
   const level = process.env.HTTP_TEST_LOG
-  const stream = await startStream(config, env, {
-    logger: level === undefined ? silentLogger : createLogger({ level }),
-  })
+  const stream = await harness.start(yaml, level === undefined ? {} : { logLevel: level })
   running.add(stream)
   return stream
 }
