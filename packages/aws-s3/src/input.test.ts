@@ -1,6 +1,13 @@
-import { loadStreamConfig, silentLogger, standardEnvironment, startStream } from '@bento-ts/core'
+import { noCredentials } from '@bento-ts/aws'
+import {
+  type ComponentContext,
+  loadStreamConfig,
+  silentLogger,
+  standardEnvironment,
+  startStream,
+} from '@bento-ts/core'
+import { componentContext } from '@bento-ts/test-services'
 import { describe, expect, test } from 'vitest'
-import { testContext } from '../test/helpers.ts'
 import { register } from './index.ts'
 import { type S3InputConfig, type S3SqsConfig, s3Input } from './input.ts'
 
@@ -20,16 +27,7 @@ const config = (over: Partial<S3InputConfig>): S3InputConfig => ({
   prefix: '',
   region: '',
   endpoint: '',
-  credentials: {
-    profile: '',
-    id: '',
-    secret: '',
-    token: '',
-    role: '',
-    role_external_id: '',
-    expiry_window: '',
-    from_ec2_role: false,
-  },
+  credentials: noCredentials,
   force_path_style_urls: false,
   delete_objects: false,
   scanner: { to_the_end: {} },
@@ -39,7 +37,8 @@ const config = (over: Partial<S3InputConfig>): S3InputConfig => ({
 })
 
 describe('aws_s3 input settings', () => {
-  const refused = (c: S3InputConfig) => s3Input(c, testContext())
+  const refused = async (c: S3InputConfig) =>
+    s3Input(c, await componentContext<ComponentContext>(import.meta.url))
 
   test('a bucket or a queue is needed, and a prefix only goes with a bucket listing', async () => {
     await expect(refused(config({}))).rejects.toMatchObject({

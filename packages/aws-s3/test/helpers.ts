@@ -9,63 +9,45 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3'
 import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs'
-import {
-  type ComponentContext,
-  createBuilder,
-  createMetrics,
-  type Message,
-  type Stream,
-  silentLogger,
-  standardEnvironment,
-} from '@bento-ts/core'
-import { requireService, streamHarness } from '@bento-ts/test-services'
-
-export function moto() {
-  const env = requireService('moto')
-  return {
-    endpoint: env.AWS_ENDPOINT_URL!,
-    region: env.AWS_REGION!,
-    id: env.AWS_ACCESS_KEY_ID!,
-    secret: env.AWS_SECRET_ACCESS_KEY!,
-  }
-}
+import { noCredentials } from '@bento-ts/aws'
+import type { Message, Stream } from '@bento-ts/core'
+import { motoSettings, streamHarness } from '@bento-ts/test-services'
 
 /** Our components' settings for moto, as YAML flow mapping entries. */
 export function awsYaml(): string {
-  const m = moto()
+  const m = motoSettings()
   return `region: ${m.region}, endpoint: "${m.endpoint}", force_path_style_urls: true, credentials: { id: ${m.id}, secret: ${m.secret} }`
 }
 
-/** The context a component gets from the runtime, for building one directly in a test. */
-export function testContext(): ComponentContext {
-  const metrics = createMetrics()
-  const { builder, resources } = createBuilder(standardEnvironment(), silentLogger, metrics, {})
+/** The same settings as the part of a parsed config that @bento-ts/aws declares. */
+export function awsConfig() {
+  const m = motoSettings()
   return {
-    label: 'test',
-    path: 'test',
-    logger: silentLogger,
-    metrics,
-    resources,
-    build: builder,
-    signal: new AbortController().signal,
+    region: m.region,
+    endpoint: m.endpoint,
+    credentials: { ...noCredentials, id: m.id, secret: m.secret },
   }
 }
 
 const credentials = () => {
-  const m = moto()
+  const m = motoSettings()
   return { accessKeyId: m.id, secretAccessKey: m.secret }
 }
 
 export const s3Sdk = (): S3Client =>
   new S3Client({
-    endpoint: moto().endpoint,
-    region: moto().region,
+    endpoint: motoSettings().endpoint,
+    region: motoSettings().region,
     forcePathStyle: true,
     credentials: credentials(),
   })
 
 export const sqsSdk = (): SQSClient =>
-  new SQSClient({ endpoint: moto().endpoint, region: moto().region, credentials: credentials() })
+  new SQSClient({
+    endpoint: motoSettings().endpoint,
+    region: motoSettings().region,
+    credentials: credentials(),
+  })
 
 export async function createBucket(s3: S3Client, prefix: string): Promise<string> {
   const Bucket = `${prefix}-${randomUUID().slice(0, 8)}`

@@ -3,20 +3,19 @@
 // delivered, and made visible again at once when one was not.
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs'
-import type { Input } from '@bento-ts/core'
-import { eventually } from '@bento-ts/test-services'
+import type { ComponentContext, Input } from '@bento-ts/core'
+import { componentContext, eventually } from '@bento-ts/test-services'
 import { afterAll, expect, test } from 'vitest'
 import { type S3InputConfig, s3Input } from '../src/input.ts'
 import {
+  awsConfig,
   createBucket,
   createQueue,
   deleteQueue,
   keysOf,
-  moto,
   removeBucket,
   s3Sdk,
   sqsSdk,
-  testContext,
 } from './helpers.ts'
 
 const s3 = s3Sdk()
@@ -54,22 +53,10 @@ async function counts(url: string) {
 }
 
 function config(bucket: string, url: string, over: Partial<S3InputConfig> = {}): S3InputConfig {
-  const m = moto()
   return {
     bucket: '',
     prefix: '',
-    region: m.region,
-    endpoint: m.endpoint,
-    credentials: {
-      profile: '',
-      id: m.id,
-      secret: m.secret,
-      token: '',
-      role: '',
-      role_external_id: '',
-      expiry_window: '',
-      from_ec2_role: false,
-    },
+    ...awsConfig(),
     force_path_style_urls: true,
     delete_objects: false,
     scanner: { to_the_end: {} },
@@ -136,7 +123,10 @@ test('a notification naming two objects is deleted once both were delivered; obj
       ]),
     }),
   )
-  const input = await s3Input(config('', url, { delete_objects: true }), testContext())
+  const input = await s3Input(
+    config('', url, { delete_objects: true }),
+    await componentContext<ComponentContext>(import.meta.url),
+  )
   await input.connect(signal)
   const first = await readOne(input)
   expect([first.key, ...first.texts]).toEqual(['a b.txt', 'first'])
@@ -162,7 +152,7 @@ test('a message that was not delivered makes its notification visible again, and
     new PutObjectCommand({ Bucket: bucket, Key: 'k.json', Body: '{"v":1}', ContentType: 'application/json' }),
   )
   await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: event([{ bucket, key: 'k.json' }]) }))
-  const input = await s3Input(config('', url), testContext())
+  const input = await s3Input(config('', url), await componentContext<ComponentContext>(import.meta.url))
   await input.connect(signal)
   const first = await readOne(input)
   await first.ack(new Error('output failed'))
@@ -195,7 +185,7 @@ test('SNS envelope, the configured bucket for events without one, lines scanner;
       scanner: { lines: {} },
       sqs: { ...config(bucket, url).sqs!, envelope_path: 'Message', bucket_path: 'Records.*.s3.bucket.name' },
     }),
-    testContext(),
+    await componentContext<ComponentContext>(import.meta.url),
   )
   await input.connect(signal)
   const a = await readOne(input)

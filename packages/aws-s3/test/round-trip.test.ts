@@ -6,17 +6,18 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3'
+import type { ComponentContext } from '@bento-ts/core'
+import { componentContext, motoSettings } from '@bento-ts/test-services'
 import { afterAll, describe, expect, test } from 'vitest'
 import { s3Input } from '../src/input.ts'
 import {
+  awsConfig,
   awsYaml,
   captureEnvironment,
   createBucket,
   keysOf,
-  moto,
   removeBucket,
   s3Sdk,
-  testContext,
 } from './helpers.ts'
 
 const s3 = s3Sdk()
@@ -118,7 +119,7 @@ output:
 
 /** The moto settings as block entries at the indentation of an output's fields. */
 function flowAws(): string {
-  const m = moto()
+  const m = motoSettings()
   return [
     `region: ${m.region}`,
     `endpoint: "${m.endpoint}"`,
@@ -145,22 +146,10 @@ describe('aws_s3 input against moto', () => {
     }
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'other/skip.txt', Body: 'not under the prefix' }))
 
-    const m = moto()
     const config = {
       bucket: b,
       prefix: 'in/',
-      region: m.region,
-      endpoint: m.endpoint,
-      credentials: {
-        profile: '',
-        id: m.id,
-        secret: m.secret,
-        token: '',
-        role: '',
-        role_external_id: '',
-        expiry_window: '',
-        from_ec2_role: false,
-      },
+      ...awsConfig(),
       force_path_style_urls: true,
       delete_objects: true,
       scanner: { lines: {} },
@@ -168,7 +157,9 @@ describe('aws_s3 input against moto', () => {
       response_checksum_validation: 'when_supported' as const,
     }
     // Five keys per page: the twelve objects take three pages. A listing replays nacks itself.
-    const input = await s3Input(config, testContext(), { pageSize: 5 })
+    const input = await s3Input(config, await componentContext<ComponentContext>(import.meta.url), {
+      pageSize: 5,
+    })
     const signal = new AbortController().signal
     await input.connect(signal)
     const got: { text: string; meta: Record<string, unknown> }[] = []

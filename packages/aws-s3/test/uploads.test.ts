@@ -5,7 +5,7 @@ import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3'
 import { BatchError, Message, silentLogger } from '@bento-ts/core'
 import { afterAll, expect, test } from 'vitest'
 import { type S3OutputConfig, s3Output } from '../src/output.ts'
-import { createBucket, keysOf, moto, removeBucket, s3Sdk } from './helpers.ts'
+import { awsConfig, createBucket, keysOf, removeBucket, s3Sdk } from './helpers.ts'
 
 const s3 = s3Sdk()
 const buckets: string[] = []
@@ -17,7 +17,6 @@ afterAll(async () => {
 })
 
 function config(bucket: string, over: Partial<S3OutputConfig> = {}): S3OutputConfig {
-  const m = moto()
   return {
     bucket,
     path: '${! meta("key") }',
@@ -36,18 +35,7 @@ function config(bucket: string, over: Partial<S3OutputConfig> = {}): S3OutputCon
     timeout: '2m',
     max_in_flight: 64,
     batching: { count: 0, byte_size: 0, period: '', jitter: 0, check: '' },
-    region: m.region,
-    endpoint: m.endpoint,
-    credentials: {
-      profile: '',
-      id: m.id,
-      secret: m.secret,
-      token: '',
-      role: '',
-      role_external_id: '',
-      expiry_window: '',
-      from_ec2_role: false,
-    },
+    ...awsConfig(),
     force_path_style_urls: true,
     request_checksum_calculation: 'when_supported',
     response_checksum_validation: 'when_supported',

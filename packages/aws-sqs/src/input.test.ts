@@ -1,6 +1,14 @@
-import { BatchError, loadStreamConfig, silentLogger, standardEnvironment, startStream } from '@bento-ts/core'
+import { noCredentials } from '@bento-ts/aws'
+import {
+  BatchError,
+  type ComponentContext,
+  loadStreamConfig,
+  silentLogger,
+  standardEnvironment,
+  startStream,
+} from '@bento-ts/core'
+import { componentContext } from '@bento-ts/test-services'
 import { afterEach, describe, expect, test, vi } from 'vitest'
-import { testContext } from '../test/helpers.ts'
 import { register } from './index.ts'
 import { type SqsInputConfig, type SqsSender, sqsInput, sqsMetadataKey, toMessage } from './input.ts'
 
@@ -14,16 +22,7 @@ const config = (over: Partial<SqsInputConfig> = {}): SqsInputConfig => ({
   custom_request_headers: {},
   region: '',
   endpoint: '',
-  credentials: {
-    profile: '',
-    id: '',
-    secret: '',
-    token: '',
-    role: '',
-    role_external_id: '',
-    expiry_window: '',
-    from_ec2_role: false,
-  },
+  credentials: noCredentials,
   ...over,
 })
 
@@ -80,9 +79,13 @@ afterEach(() => {
 describe('aws_sqs input', () => {
   test('acked messages are deleted in batches, nacked ones made visible at once, unread ones at close', async () => {
     const queue = fakeQueue(5)
-    const input = await sqsInput(config({ max_number_of_messages: 2 }), testContext(), {
-      client: () => queue.client,
-    })
+    const input = await sqsInput(
+      config({ max_number_of_messages: 2 }),
+      await componentContext<ComponentContext>(import.meta.url),
+      {
+        client: () => queue.client,
+      },
+    )
     await input.connect(never)
     const reads = []
     for (let i = 0; i < 3; i++) reads.push(await input.read(never))
@@ -105,9 +108,13 @@ describe('aws_sqs input', () => {
 
   test('delete_message and reset_visibility off: acks and nacks leave the queue alone', async () => {
     const queue = fakeQueue(2)
-    const input = await sqsInput(config({ delete_message: false, reset_visibility: false }), testContext(), {
-      client: () => queue.client,
-    })
+    const input = await sqsInput(
+      config({ delete_message: false, reset_visibility: false }),
+      await componentContext<ComponentContext>(import.meta.url),
+      {
+        client: () => queue.client,
+      },
+    )
     await input.connect(never)
     const a = await input.read(never)
     const b = await input.read(never)
@@ -121,7 +128,10 @@ describe('aws_sqs input', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
     let clock = 0
     const queue = fakeQueue(1, '10')
-    const input = await sqsInput(config(), testContext(), { client: () => queue.client, now: () => clock })
+    const input = await sqsInput(config(), await componentContext<ComponentContext>(import.meta.url), {
+      client: () => queue.client,
+      now: () => clock,
+    })
     await input.connect(never)
     const read = await input.read(never)
     clock = 4000
@@ -168,16 +178,25 @@ describe('aws_sqs input', () => {
   })
 
   test('settings out of range are a FieldError naming the field', async () => {
-    await expect(sqsInput(config({ max_number_of_messages: 11 }), testContext())).rejects.toMatchObject({
+    await expect(
+      sqsInput(
+        config({ max_number_of_messages: 11 }),
+        await componentContext<ComponentContext>(import.meta.url),
+      ),
+    ).rejects.toMatchObject({
       name: 'FieldError',
       field: 'max_number_of_messages',
       message: 'max_number_of_messages: must be between 1 and 10, got 11',
     })
-    await expect(sqsInput(config({ wait_time_seconds: 21 }), testContext())).rejects.toMatchObject({
+    await expect(
+      sqsInput(config({ wait_time_seconds: 21 }), await componentContext<ComponentContext>(import.meta.url)),
+    ).rejects.toMatchObject({
       name: 'FieldError',
       message: 'wait_time_seconds: must be between 0 and 20, got 21',
     })
-    await expect(sqsInput(config({ url: '' }), testContext())).rejects.toThrow('url: must not be empty')
+    await expect(
+      sqsInput(config({ url: '' }), await componentContext<ComponentContext>(import.meta.url)),
+    ).rejects.toThrow('url: must not be empty')
   })
 
   test('through the runtime, a refused setting names its whole config path', async () => {
@@ -193,7 +212,9 @@ describe('aws_sqs input', () => {
 
   test('a message the output failed among others is made visible again; the rest are deleted', async () => {
     const queue = fakeQueue(1)
-    const input = await sqsInput(config(), testContext(), { client: () => queue.client })
+    const input = await sqsInput(config(), await componentContext<ComponentContext>(import.meta.url), {
+      client: () => queue.client,
+    })
     await input.connect(never)
     const read = await input.read(never)
     // The runtime hands the input a BatchError of a partly written batch, narrowed to this read.

@@ -1,3 +1,4 @@
+import { noCredentials } from '@bento-ts/aws'
 import { BatchError, Message, silentLogger } from '@bento-ts/core'
 import { metadataExcludeFilter } from '@bento-ts/core/kit'
 import { describe, expect, test } from 'vitest'
@@ -19,16 +20,7 @@ const baseConfig: SqsOutputConfig = {
   metadata: { exclude_prefixes: [] },
   region: '',
   endpoint: '',
-  credentials: {
-    profile: '',
-    id: '',
-    secret: '',
-    token: '',
-    role: '',
-    role_external_id: '',
-    expiry_window: '',
-    from_ec2_role: false,
-  },
+  credentials: noCredentials,
   max_retries: 0,
   backoff: { initial_interval: '1ms', max_interval: '2ms', max_elapsed_time: '5s' },
 }

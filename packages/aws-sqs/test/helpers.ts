@@ -9,69 +9,28 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs'
-import {
-  type ComponentContext,
-  createBuilder,
-  createMetrics,
-  type Message,
-  type Stream,
-  silentLogger,
-  standardEnvironment,
-} from '@bento-ts/core'
-import { requireService, streamHarness } from '@bento-ts/test-services'
-
-export function moto() {
-  const env = requireService('moto')
-  return {
-    endpoint: env.AWS_ENDPOINT_URL!,
-    region: env.AWS_REGION!,
-    id: env.AWS_ACCESS_KEY_ID!,
-    secret: env.AWS_SECRET_ACCESS_KEY!,
-  }
-}
+import { noCredentials } from '@bento-ts/aws'
+import type { Message, Stream } from '@bento-ts/core'
+import { motoSettings, streamHarness } from '@bento-ts/test-services'
 
 /** The connection settings of our components for moto, as YAML flow mapping entries. */
 export function awsYaml(): string {
-  const m = moto()
+  const m = motoSettings()
   return `region: ${m.region}, endpoint: "${m.endpoint}", credentials: { id: ${m.id}, secret: ${m.secret} }`
 }
 
-/** The same settings as a parsed config object. */
+/** The same settings as the part of a parsed config that @bento-ts/aws declares. */
 export function awsConfig() {
-  const m = moto()
+  const m = motoSettings()
   return {
     region: m.region,
     endpoint: m.endpoint,
-    credentials: {
-      profile: '',
-      id: m.id,
-      secret: m.secret,
-      token: '',
-      role: '',
-      role_external_id: '',
-      expiry_window: '',
-      from_ec2_role: false,
-    },
-  }
-}
-
-/** The context a component gets from the runtime, for building one directly in a test. */
-export function testContext(): ComponentContext {
-  const metrics = createMetrics()
-  const { builder, resources } = createBuilder(standardEnvironment(), silentLogger, metrics, {})
-  return {
-    label: 'test',
-    path: 'test',
-    logger: silentLogger,
-    metrics,
-    resources,
-    build: builder,
-    signal: new AbortController().signal,
+    credentials: { ...noCredentials, id: m.id, secret: m.secret },
   }
 }
 
 export function sqsClient(): SQSClient {
-  const m = moto()
+  const m = motoSettings()
   return new SQSClient({
     endpoint: m.endpoint,
     region: m.region,

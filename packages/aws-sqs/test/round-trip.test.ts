@@ -1,7 +1,7 @@
 // Round trips through moto's SQS: our output writes, our input reads, metadata checked both ways.
 import { SendMessageCommand } from '@aws-sdk/client-sqs'
-import { Message, silentLogger } from '@bento-ts/core'
-import { eventually } from '@bento-ts/test-services'
+import { type ComponentContext, Message, silentLogger } from '@bento-ts/core'
+import { componentContext, eventually } from '@bento-ts/test-services'
 import { afterAll, describe, expect, test } from 'vitest'
 import { sqsInput } from '../src/input.ts'
 import { sqsOutput } from '../src/output.ts'
@@ -14,7 +14,6 @@ import {
   queueCounts,
   receiveAll,
   sqsClient,
-  testContext,
 } from './helpers.ts'
 
 const sqs = sqsClient()
@@ -102,7 +101,7 @@ output:
         custom_request_headers: {},
         ...awsConfig(),
       },
-      testContext(),
+      await componentContext<ComponentContext>(import.meta.url),
     )
     await input.connect(never)
     const first = await input.read(never)
@@ -152,7 +151,7 @@ output:
         custom_request_headers: {},
         ...awsConfig(),
       },
-      testContext(),
+      await componentContext<ComponentContext>(import.meta.url),
     )
     await input.connect(never)
     const got: Message[] = []

@@ -4,9 +4,11 @@ import { createServer, type IncomingHttpHeaders, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { SendMessageCommand } from '@aws-sdk/client-sqs'
 import { awsCredentials } from '@bento-ts/aws'
+import type { ComponentContext } from '@bento-ts/core'
+import { componentContext, motoSettings } from '@bento-ts/test-services'
 import { afterAll, expect, test } from 'vitest'
 import { sqsInput } from '../src/input.ts'
-import { awsConfig, createQueue, deleteQueue, moto, sqsClient, testContext } from './helpers.ts'
+import { awsConfig, createQueue, deleteQueue, sqsClient } from './helpers.ts'
 
 const sqs = sqsClient()
 const queues: string[] = []
@@ -47,7 +49,10 @@ test('credentials.role: temporary credentials come from STS at the configured en
   const url = await createQueue(sqs, 'role')
   queues.push(url)
   await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'as a role' }))
-  const input = await sqsInput({ ...inputConfig(url), credentials: config.credentials }, testContext())
+  const input = await sqsInput(
+    { ...inputConfig(url), credentials: config.credentials },
+    await componentContext<ComponentContext>(import.meta.url),
+  )
   await input.connect(never)
   const { batch, ack } = await input.read(never)
   expect(batch[0]!.text()).toBe('as a role')
@@ -56,7 +61,7 @@ test('credentials.role: temporary credentials come from STS at the configured en
 })
 
 test('custom_request_headers go out with every request', async () => {
-  const target = new URL(moto().endpoint)
+  const target = new URL(motoSettings().endpoint)
   const seen: IncomingHttpHeaders[] = []
   const proxy = createServer((req, res) => {
     seen.push(req.headers)
@@ -82,7 +87,7 @@ test('custom_request_headers go out with every request', async () => {
         endpoint: `http://127.0.0.1:${port}`,
         custom_request_headers: { 'X-Tenant': 'blue', 'x-trace': 't-1' },
       },
-      testContext(),
+      await componentContext<ComponentContext>(import.meta.url),
     )
     await input.connect(never)
     const { batch, ack } = await input.read(never)

@@ -5,18 +5,7 @@ import { FieldError } from '@bento-ts/core'
 import { describe, expect, test } from 'vitest'
 import { awsClientConfig } from './client.ts'
 import { awsCredentials, refreshBeforeExpiry } from './credentials.ts'
-import type { AwsConfig, AwsCredentialsConfig } from './fields.ts'
-
-const noCredentials: AwsCredentialsConfig = {
-  profile: '',
-  id: '',
-  secret: '',
-  token: '',
-  role: '',
-  role_external_id: '',
-  expiry_window: '',
-  from_ec2_role: false,
-}
+import { type AwsConfig, type AwsCredentialsConfig, noCredentials } from './fields.ts'
 
 const config = (
   credentials: Partial<AwsCredentialsConfig> = {},

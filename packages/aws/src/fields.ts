@@ -47,6 +47,18 @@ export const credentialFields = [
   }),
 ] as const
 
+/** The `credentials` of a config that sets none (the SDK's default chain), to spread over in code. */
+export const noCredentials = {
+  profile: '',
+  id: '',
+  secret: '',
+  token: '',
+  from_ec2_role: false,
+  role: '',
+  role_external_id: '',
+  expiry_window: '',
+} as const
+
 /** Bento's `region`, `endpoint` and `credentials` fields of every AWS component. */
 export const awsFields = [
   field.string('region', {
@@ -63,16 +75,7 @@ export const awsFields = [
   }),
   field.object('credentials', credentialFields, {
     advanced: true,
-    default: {
-      profile: '',
-      id: '',
-      secret: '',
-      token: '',
-      from_ec2_role: false,
-      role: '',
-      role_external_id: '',
-      expiry_window: '',
-    },
+    default: noCredentials,
     description:
       'How to authenticate. Nothing set: the SDK default chain (environment variables, shared files, container or instance roles). In order: `profile`, else static `id`/`secret`/`token`; `role` is then assumed with those; `from_ec2_role` overrides all of them.',
   }),

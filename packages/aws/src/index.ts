@@ -7,4 +7,10 @@ export {
   awsCredentials,
   refreshBeforeExpiry,
 } from './credentials.ts'
-export { type AwsConfig, type AwsCredentialsConfig, awsFields, credentialFields } from './fields.ts'
+export {
+  type AwsConfig,
+  type AwsCredentialsConfig,
+  awsFields,
+  credentialFields,
+  noCredentials,
+} from './fields.ts'

@@ -2,15 +2,8 @@
 // gives up on is a BatchError naming only the messages not delivered.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import {
-  BatchError,
-  type ComponentContext,
-  createMetrics,
-  defaultsOf,
-  Message,
-  type Output,
-  silentLogger,
-} from '@bento-ts/core'
+import { BatchError, type ComponentContext, defaultsOf, Message, type Output } from '@bento-ts/core'
+import { componentContext } from '@bento-ts/test-services'
 import { afterEach, describe, expect, test } from 'vitest'
 import { httpClientOutput, rest } from './http-client-output.ts'
 
@@ -41,13 +34,7 @@ async function sink(answer: (body: string) => number): Promise<{ url: string; bo
 }
 
 async function open(config: Record<string, unknown>): Promise<Output> {
-  const context = {
-    label: 'test',
-    path: 'output',
-    logger: silentLogger,
-    metrics: createMetrics(),
-    signal: new AbortController().signal,
-  } as unknown as ComponentContext
+  const context = await componentContext<ComponentContext>(import.meta.url)
   const defaults = defaultsOf(httpClientOutput.spec.fields!)
   output = await httpClientOutput.create({ ...defaults, retry_period: '1ms', ...config }, context)
   await output.connect(new AbortController().signal)

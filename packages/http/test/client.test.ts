@@ -3,13 +3,12 @@ import { writeFileSync } from 'node:fs'
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http'
 import { connect as netConnect, type Socket } from 'node:net'
 import { join } from 'node:path'
-import { eventually } from '@bento-ts/test-services'
+import { eventually, freePort } from '@bento-ts/test-services'
 import { importSPKI, jwtVerify } from 'jose'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import { decodeMultipart } from '../src/multipart.ts'
 import { parseMediaType } from '../src/wire.ts'
 import {
-  freePort,
   removeTempDirs,
   type Sink,
   selfSignedCert,

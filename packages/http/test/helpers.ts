@@ -1,5 +1,5 @@
 // Shared pieces of the integration tests: streams built from YAML with this package registered,
-// free loopback ports, a recording HTTP sink (a plain node:http server) and a self-signed
+// waiting for a port to listen, a recording HTTP sink (a plain node:http server) and a self-signed
 // certificate made with openssl.
 
 import { execFileSync } from 'node:child_process'
@@ -11,36 +11,19 @@ import {
   type ServerResponse,
 } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import { createConnection, createServer as createNetServer } from 'node:net'
+import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  createLogger,
-  type Environment,
-  loadStreamConfig,
-  type Stream,
-  silentLogger,
-  standardEnvironment,
-  startStream,
-} from '@bento-ts/core'
-import { register } from '../src/index.ts'
+import type { Message, Stream } from '@bento-ts/core'
+import { streamHarness } from '@bento-ts/test-services'
 
-export function environment(): Environment {
-  const env = standardEnvironment()
-  register(env)
-  return env
-}
-
+const harness = await streamHarness<Stream, Message>(import.meta.url)
 const running = new Set<Stream>()
 
 /** Starts a stream from YAML (set HTTP_TEST_LOG=DEBUG to see its logs). */
 export async function startYaml(yaml: string): Promise<Stream> {
-  const env = environment()
-  const config = loadStreamConfig(yaml, env)
   const level = process.env.HTTP_TEST_LOG
-  const stream = await startStream(config, env, {
-    logger: level === undefined ? silentLogger : createLogger({ level }),
-  })
+  const stream = await harness.start(yaml, level === undefined ? {} : { logLevel: level })
   running.add(stream)
   return stream
 }
@@ -50,19 +33,6 @@ export async function stopAll(): Promise<void> {
   const all = [...running]
   running.clear()
   await Promise.all(all.map((s) => s.stop(3000)))
-}
-
-/** A port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      probe.close(() => resolve(port))
-    })
-  })
 }
 
 /** Resolves once something accepts TCP connections on the port. */

@@ -1,18 +1,10 @@
 import { readFileSync } from 'node:fs'
-import { eventually } from '@bento-ts/test-services'
+import { eventually, freePort } from '@bento-ts/test-services'
 import { Agent, request } from 'undici'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import { decodeMultipart, encodeMultipart } from '../src/multipart.ts'
 import { parseMediaType } from '../src/wire.ts'
-import {
-  freePort,
-  removeTempDirs,
-  selfSignedCert,
-  startSink,
-  startYaml,
-  stopAll,
-  waitForPort,
-} from './helpers.ts'
+import { removeTempDirs, selfSignedCert, startSink, startYaml, stopAll, waitForPort } from './helpers.ts'
 
 afterAll(removeTempDirs)
 

@@ -1,6 +1,7 @@
+import { freePort } from '@bento-ts/test-services'
 import { afterEach, expect, test } from 'vitest'
 import { WebSocket } from 'ws'
-import { freePort, startSink, startYaml, stopAll, waitForPort } from './helpers.ts'
+import { startSink, startYaml, stopAll, waitForPort } from './helpers.ts'
 
 afterEach(stopAll)
 

@@ -2,18 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FieldError } from '@bento-ts/core'
+import { noTls } from '@bento-ts/core/kit'
 import { nkeys } from 'nats'
 import { describe, expect, test } from 'vitest'
 import { authenticators, connectionOptions, expandPath, parseUrls, seedFromFile } from './connection.ts'
-
-const noTls = {
-  enabled: false,
-  skip_cert_verify: false,
-  enable_renegotiation: false,
-  root_cas: '',
-  root_cas_file: '',
-  client_certs: [],
-}
 
 describe('parseUrls', () => {
   test('expands comma-separated items', () => {

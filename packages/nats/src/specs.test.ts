@@ -11,6 +11,7 @@ import {
   standardEnvironment,
   startStream,
 } from '@bento-ts/core'
+import { noTls } from '@bento-ts/core/kit'
 import type { KvEntry } from 'nats'
 import { describe, expect, test } from 'vitest'
 import { components, register } from './index.ts'
@@ -121,14 +122,7 @@ describe('specs', () => {
 
 const base: JetStreamInputConfig = {
   urls: ['nats://x'],
-  tls: {
-    enabled: false,
-    skip_cert_verify: false,
-    enable_renegotiation: false,
-    root_cas: '',
-    root_cas_file: '',
-    client_certs: [],
-  },
+  tls: noTls,
   deliver: 'all',
   ack_wait: '30s',
   max_ack_pending: 1024,

@@ -1,6 +1,8 @@
 // JetStream: the `nats_jetstream` input and output against the real server.
-import { type ComponentContext, silentLogger } from '@bento-ts/core'
-import { eventually } from '@bento-ts/test-services'
+
+import type { ComponentContext } from '@bento-ts/core'
+import { noTls } from '@bento-ts/core/kit'
+import { componentContext, eventually } from '@bento-ts/test-services'
 import { AckPolicy, headers, type JetStreamManager, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { jetStreamOutput } from '../src/index.ts'
@@ -341,16 +343,9 @@ output:
         headers: {},
         metadata: { include_prefixes: [], include_patterns: [] },
         max_in_flight: 8,
-        tls: {
-          enabled: false,
-          skip_cert_verify: false,
-          enable_renegotiation: false,
-          root_cas: '',
-          root_cas_file: '',
-          client_certs: [],
-        },
+        tls: noTls,
       },
-      { label: 'test', logger: silentLogger } as ComponentContext,
+      await componentContext<ComponentContext>(import.meta.url),
     )
     const signal = new AbortController().signal
     await output.connect(signal)

@@ -1,7 +1,9 @@
 // Key-value buckets: the `nats_kv` input (watch), output and cache against the real server.
+
 import { Timestamp } from '@bento-ts/bloblang'
-import { type ComponentContext, KeyExists, KeyNotFound, silentLogger } from '@bento-ts/core'
-import { eventually } from '@bento-ts/test-services'
+import { type ComponentContext, KeyExists, KeyNotFound } from '@bento-ts/core'
+import { noTls } from '@bento-ts/core/kit'
+import { componentContext, eventually } from '@bento-ts/test-services'
 import type { KV, NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { kvCache } from '../src/index.ts'
@@ -25,15 +27,6 @@ async function newBucket(prefix: string, history = 1): Promise<{ name: string; k
   const kv = await nc.jetstream().views.kv(name, { history })
   buckets.push(kv)
   return { name, kv }
-}
-
-const tls = {
-  enabled: false,
-  skip_cert_verify: false,
-  enable_renegotiation: false,
-  root_cas: '',
-  root_cas_file: '',
-  client_certs: [],
 }
 
 describe('nats_kv input', () => {
@@ -194,8 +187,8 @@ output:
     const { kvOutput } = await import('../src/index.ts')
     const { Message } = await import('@bento-ts/core')
     const output = await kvOutput.create(
-      { urls: [natsUrl()], bucket: name, key: 'bad key!', max_in_flight: 1, tls },
-      { label: 'test', logger: silentLogger } as ComponentContext,
+      { urls: [natsUrl()], bucket: name, key: 'bad key!', max_in_flight: 1, tls: noTls },
+      await componentContext<ComponentContext>(import.meta.url),
     )
     const signal = new AbortController().signal
     await output.connect(signal)
@@ -208,11 +201,11 @@ output:
 })
 
 describe('nats_kv cache', () => {
-  const cacheContext = { label: 'cache_test', logger: silentLogger } as ComponentContext
+  const cacheContext = () => componentContext<ComponentContext>(import.meta.url, { label: 'cache_test' })
 
   test('get, set, add and delete with KeyNotFound and KeyExists', async () => {
     const { name, kv } = await newBucket('cache')
-    const cache = await kvCache.create({ urls: [natsUrl()], bucket: name, tls }, cacheContext)
+    const cache = await kvCache.create({ urls: [natsUrl()], bucket: name, tls: noTls }, await cacheContext())
     try {
       await expect(cache.get('missing')).rejects.toBeInstanceOf(KeyNotFound)
       await cache.add('a', encoder.encode('1'))
@@ -234,7 +227,10 @@ describe('nats_kv cache', () => {
   })
 
   test('a missing bucket is an error naming it', async () => {
-    const cache = await kvCache.create({ urls: [natsUrl()], bucket: unique('absent'), tls }, cacheContext)
+    const cache = await kvCache.create(
+      { urls: [natsUrl()], bucket: unique('absent'), tls: noTls },
+      await cacheContext(),
+    )
     try {
       await expect(cache.get('x')).rejects.toThrow(/nats_kv: bucket absent_/)
     } finally {

@@ -1,16 +1,8 @@
 import { NotConnected } from '@bento-ts/core'
+import { noTls } from '@bento-ts/core/kit'
 import { ReplyError } from 'ioredis'
 import { describe, expect, test } from 'vitest'
 import { commandError, parseRedisUrl, redisClientFactory } from './client.ts'
-
-const noTls = {
-  enabled: false,
-  skip_cert_verify: false,
-  enable_renegotiation: false,
-  root_cas: '',
-  root_cas_file: '',
-  client_certs: [],
-}
 
 describe('parseRedisUrl', () => {
   test('host, port, credentials and database', () => {

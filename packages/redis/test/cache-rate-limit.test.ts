@@ -1,5 +1,7 @@
 // The `redis` cache and rate limit against the real server, directly and through a stream.
+
 import { KeyExists, KeyNotFound } from '@bento-ts/core'
+import { noTls } from '@bento-ts/core/kit'
 import { eventually } from '@bento-ts/test-services'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -148,12 +150,3 @@ describe('redis rate limit', () => {
     ).toThrow(/count must be larger than zero/)
   })
 })
-
-const noTls = {
-  enabled: false,
-  skip_cert_verify: false,
-  enable_renegotiation: false,
-  root_cas: '',
-  root_cas_file: '',
-  client_certs: [],
-}

@@ -1,17 +1,9 @@
 // What the integration tests share: the server's URL, a plain client to prepare and inspect data,
 // unique key names per test run, and streams built from YAML with the Redis components.
 import { randomUUID } from 'node:crypto'
-import {
-  type Cache,
-  type Environment,
-  type Message,
-  type RateLimit,
-  type Stream,
-  standardEnvironment,
-} from '@bento-ts/core'
+import type { Cache, Message, RateLimit, Stream } from '@bento-ts/core'
 import { type Capture, requireService, streamHarness } from '@bento-ts/test-services'
 import { Redis } from 'ioredis'
-import { register } from '../src/index.ts'
 
 export const redisUrl = (): string => requireService('redis').REDIS_URL!
 
@@ -30,12 +22,6 @@ export function testClient(): Redis {
 
 /** Key names no other test run shares. */
 export const unique = (what: string): string => `test:${what}:${randomUUID().slice(0, 8)}`
-
-export function redisEnvironment(): Environment {
-  const env = standardEnvironment()
-  register(env)
-  return env
-}
 
 const harness = await streamHarness<Stream, Message>(import.meta.url)
 let captures = 0

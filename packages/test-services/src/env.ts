@@ -33,3 +33,14 @@ export function requireService(name: ServiceName): Record<string, string> {
   }
   return env
 }
+
+/** moto's endpoint, region and static credentials, for the AWS connectors' tests and SDK clients. */
+export function motoSettings(): { endpoint: string; region: string; id: string; secret: string } {
+  const env = requireService('moto')
+  return {
+    endpoint: env.AWS_ENDPOINT_URL!,
+    region: env.AWS_REGION!,
+    id: env.AWS_ACCESS_KEY_ID!,
+    secret: env.AWS_SECRET_ACCESS_KEY!,
+  }
+}

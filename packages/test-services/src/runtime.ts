@@ -31,6 +31,13 @@ export interface CoreModule {
   startStream(config: object, env: object, options: { logger: object }): Promise<RunningStream>
   createLogger(config: { level: string; format?: string }): object
   silentLogger: object
+  createMetrics(): object
+  createBuilder(
+    env: object,
+    logger: object,
+    metrics: object,
+    configs: object,
+  ): { builder: object; resources: object }
   field: { string(name: string, options?: object): object }
 }
 

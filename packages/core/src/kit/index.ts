@@ -59,4 +59,4 @@ export {
   metadataStrings,
 } from './metadata.ts'
 export { type OutputDriver, type OutputRuntimeConfig, outputSkeleton } from './output.ts'
-export { type TlsConfig, tlsField, tlsOptions } from './tls.ts'
+export { noTls, type TlsConfig, tlsField, tlsOptions } from './tls.ts'

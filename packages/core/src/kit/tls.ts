@@ -25,6 +25,16 @@ const clientCertFields = [
   }),
 ]
 
+/** The `tls` default: TLS off. For configs written in code (`tls: noTls`); parsing copies it. */
+export const noTls = {
+  enabled: false,
+  skip_cert_verify: false,
+  enable_renegotiation: false,
+  root_cas: '',
+  root_cas_file: '',
+  client_certs: [],
+}
+
 /** The `tls` field as Bento declares it (disabled by default). */
 export const tlsField = field.object(
   'tls',
@@ -54,14 +64,7 @@ export const tlsField = field.object(
     }),
   ],
   {
-    default: {
-      enabled: false,
-      skip_cert_verify: false,
-      enable_renegotiation: false,
-      root_cas: '',
-      root_cas_file: '',
-      client_certs: [],
-    },
+    default: noTls,
     advanced: true,
     description: 'Custom TLS settings can be used to override system defaults.',
   },
