@@ -173,6 +173,8 @@ describe('environment and message context', () => {
     } finally {
       cacheProviders.current = null
     }
+    // no resources at all, as Bento's bare Bloblang environment
+    expect(() => run('root = cache_get("mem", "k")')).toThrow(/cache not found/)
   })
 
   test('fake() gives values of the documented kinds', () => {

@@ -201,9 +201,12 @@ export interface CacheProvider {
 
 export const cacheProviders: { current: CacheProvider | null } = { current: null }
 
+// Bento words the two cases apart: a mapping run with no resources at all (`bento blobl`, a bare
+// Bloblang environment) finds no cache; a stream's resources that lack the label cannot locate it.
 function cacheOf(resource: string): CacheProvider {
   const p = cacheProviders.current
-  if (p === null || !p.has(resource)) throw plainErr(`unable to locate resource: ${resource}`)
+  if (p === null) throw plainErr('cache not found')
+  if (!p.has(resource)) throw plainErr(`unable to locate resource: ${resource}`)
   return p
 }
 
