@@ -31,7 +31,7 @@ export const generateInput: Plugin<'input'> = {
       }),
       field.int('count', { default: 0, description: 'stop after this many messages (0: never)' }),
       field.int('batch_size', { default: 1, description: 'messages per batch' }),
-      field.bool('auto_replay_nacks', { default: true, advanced: true }),
+      field.bool('auto_replay_nacks', { default: true }),
     ],
   },
   create(config: GenerateConfig) {
