@@ -13,10 +13,12 @@ function componentConfig(env: Environment, kind: ComponentKind, name: string, sm
   const plugin = findPlugin(env, kind, name)
   if (plugin === undefined) throw new Error(`unrecognised ${kind} type: ${name}`)
   const { spec } = plugin
-  if (spec.value !== undefined) return { [name]: spec.value.default ?? placeholder(spec.value) }
+  // a copy of each default: the spec's own object twice in one config would print as a YAML alias
+  if (spec.value !== undefined)
+    return { [name]: structuredClone(spec.value.default) ?? placeholder(spec.value) }
   const fields = (spec.fields ?? []).filter((f) => !(small && f.advanced === true) && f.deprecated !== true)
   const values: Record<string, unknown> = {}
-  for (const f of fields) values[f.name] = f.default ?? placeholder(f)
+  for (const f of fields) values[f.name] = structuredClone(f.default) ?? placeholder(f)
   return { [name]: values }
 }
 
@@ -44,10 +46,13 @@ export function createConfig(expression: string | undefined, env: Environment, s
           .filter((f) => f.default !== undefined)
           .map((f) => [f.name, f.default]),
       )
+  // --small is Bento's stream section alone: input, buffer, pipeline, output
+  const buffer = streamFields.find((f) => f.name === 'buffer')?.default
   const conf: Record<string, unknown> = {
     ...base,
     input: { stdin: {} },
-    pipeline: { processors: [] },
+    ...(small ? { buffer } : {}),
+    pipeline: { threads: -1, processors: [] },
     output: { stdout: {} },
   }
   if (expression !== undefined && expression !== '') {
@@ -60,7 +65,7 @@ export function createConfig(expression: string | undefined, env: Environment, s
     const outputs = list(2).map((n) => componentConfig(env, 'output', n, small))
     if (inputs.length === 1) conf.input = inputs[0]
     else if (inputs.length > 1) conf.input = { broker: { inputs } }
-    conf.pipeline = { ...(small ? {} : { threads: -1 }), processors }
+    conf.pipeline = { threads: -1, processors }
     if (outputs.length === 1) conf.output = outputs[0]
     else if (outputs.length > 1) conf.output = { broker: { outputs } }
   }

@@ -12,11 +12,18 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 const main = join(import.meta.dirname, '../src/main.ts')
 const children: ChildProcess[] = []
 
-async function startStreams(command: string, args: string[], dir: string): Promise<string> {
+async function startStreams(
+  command: string,
+  args: string[],
+  dir: string,
+  flags: string[] = [],
+): Promise<string> {
   const port = await freePort()
   const root = join(dir, `root-${port}.yaml`)
   writeFileSync(root, `http:\n  address: 127.0.0.1:${port}\nlogger:\n  level: none\n`)
-  const child = spawn(command, [...args, '-c', root, 'streams', join(dir, 'streams')], { stdio: 'ignore' })
+  const child = spawn(command, [...args, '-c', root, 'streams', ...flags, join(dir, 'streams')], {
+    stdio: 'ignore',
+  })
   children.push(child)
   const base = `http://127.0.0.1:${port}`
   await eventually(
@@ -113,9 +120,9 @@ function normalise(path: string, type: string | null, text: string): unknown {
   return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, uptimes(v as Record<string, unknown>)]))
 }
 
-async function play(base: string): Promise<Answer[]> {
+async function play(base: string, steps = script): Promise<Answer[]> {
   const out: Answer[] = []
-  for (const step of script) {
+  for (const step of steps) {
     const res = await fetch(`${base}${step.path}`, {
       method: step.method,
       ...(step.body === undefined ? {} : { body: step.body }),
@@ -158,4 +165,23 @@ describe('streams REST API', () => {
     // the script reached real answers, not a wall of 404s
     expect(want.filter((a) => a.status === 200).length).toBeGreaterThan(15)
   }, 900_000)
+
+  test('--no-api leaves the status endpoints only, as bento streams --no-api does', async () => {
+    const bento = await ensureTool('bento-lite')
+    const [theirs, ours] = await Promise.all([
+      startStreams(bento, [], dir, ['--no-api']),
+      startStreams(process.execPath, [main], dir, ['--no-api']),
+    ])
+    const steps = [
+      { method: 'GET', path: '/streams' },
+      { method: 'GET', path: '/streams/foo' },
+      { method: 'POST', path: '/streams/bar', body: generate('root = 1') },
+      { method: 'POST', path: '/resources/cache/shared', body: 'memory: {}\n' },
+      { method: 'GET', path: '/ready' },
+      { method: 'GET', path: '/ping' },
+    ]
+    const want = await play(theirs, steps)
+    expect(await play(ours, steps)).toEqual(want)
+    expect(want.map((a) => a.status)).toEqual([404, 404, 404, 404, 200, 200])
+  }, 300_000)
 })

@@ -71,10 +71,7 @@ const missingComponents = (output: string): string[] => [
 
 // Configs whose verdicts still differ for a reason outside `test` itself; each is asserted to still
 // differ, so fixing the reason fails this test until the entry is removed.
-const knownDifferences: Record<string, string> = {
-  'bloblang/cache_resource.yaml':
-    'the Bloblang cache_get/cache_set functions do not reach cache resources yet (core has no synchronous cache provider for them)',
-}
+const knownDifferences: Record<string, string> = {}
 
 function yamlFiles(dir: string): string[] {
   const out: string[] = []

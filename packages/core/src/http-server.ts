@@ -91,7 +91,8 @@ export async function startStatusServer(
         (err: Error) => res.writeHead(500).end(err.message),
       )
     } else {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found')
+      // Go's http.NotFound, which Bento's status server answers
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n')
     }
   })
   const separator = config.address.lastIndexOf(':')

@@ -23,7 +23,7 @@ export const generateInput = defineInput({
     }),
     field.int('count', { default: 0, description: 'stop after this many messages (0: never)' }),
     field.int('batch_size', { default: 1, description: 'messages per batch' }),
-    { ...autoReplayNacksField(), advanced: true },
+    autoReplayNacksField(),
   ],
   create(config) {
     const executor = parseField('mapping', () => parse(config.mapping))

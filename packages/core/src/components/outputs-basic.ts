@@ -59,7 +59,6 @@ export const stdoutOutput = defineOutput({
   fields: [
     field.string('codec', {
       default: 'lines',
-      advanced: true,
       description:
         'How messages are written: `lines` (a line break after each message that does not end with one), `delim:x`, `append` or `all-bytes`.',
       examples: ['lines', 'delim:\t'],
