@@ -11,7 +11,13 @@ export const packageName = '@bento-ts/kafka'
 export { kafkaCache } from './cache.ts'
 export { PartitionCheckpointer } from './checkpoint.ts'
 export { registerCodecs } from './codecs.ts'
-export { explicitAssigner, type KafkaInputConfig, KafkaReader, kafkaInput } from './input.ts'
+export {
+  explicitAssigner,
+  type KafkaInputConfig,
+  KafkaReader,
+  kafkaInput,
+  type ResumePoints,
+} from './input.ts'
 export { type KafkaOutputConfig, kafkaOutput } from './output.ts'
 export { fnv1a32, murmur2, partitionerFor } from './partitioners.ts'
 export {

@@ -77,6 +77,26 @@ class PartitionState {
 const stateKey = (topic: string, partition: number) => `${partition}:${topic}`
 
 /**
+ * Where each partition resumes, by stateKey, when the input has no consumer group of the user's:
+ * the offset a commit would have stored (just past the messages acknowledged in order), or, before
+ * any, where the first connection started. It lives as long as the component, so that a
+ * reconnect (a new KafkaReader) neither reads again what was delivered nor, with
+ * `start_from_oldest: false`, skips what was written while it was away.
+ */
+export type ResumePoints = Map<string, number>
+
+/**
+ * Keeps a partition's commit point for the next connection. It only grows: an ack of one
+ * connection's may come after the next one started further on (everything below either point
+ * was acknowledged, so the larger is as safe), and acks do arrive after a close.
+ */
+function remember(resume: ResumePoints, state: PartitionState): void {
+  const key = stateKey(state.topic, state.partition)
+  const at = state.checkpoint.committable
+  if (at > (resume.get(key) ?? -1)) resume.set(key, at)
+}
+
+/**
  * Explicit partitions through a consumer group: every member is assigned exactly the partitions
  * it asked for (carried in its join metadata), which is manual assignment in kafkajs' terms.
  */
@@ -169,7 +189,10 @@ export function readerSettings(config: KafkaInputConfig): ReaderSettings {
     explicit: topics.explicit,
     commits: config.consumer_group !== '',
     // Without a group of the user's, explicit partitions still need one to read through kafkajs:
-    // a private one, never committed to, so every start follows start_from_oldest.
+    // a private one, never committed to. The first connection follows start_from_oldest; a
+    // reconnect seeks to the component's ResumePoints (in memory: nothing is left on the broker
+    // under a group name nobody will use again, and a commit that fails in an outage, when
+    // reconnects happen, cannot send it back to the start).
     groupId:
       config.consumer_group !== ''
         ? config.consumer_group
@@ -188,6 +211,8 @@ export class KafkaReader {
   readonly #logger: Logger
   readonly #context: ComponentContext
   readonly #s: ReaderSettings
+  /** set when there is no group of the user's: then the input keeps its own positions */
+  readonly #resume: ResumePoints | undefined
 
   #consumer: Consumer | undefined
   #failed: Error | undefined
@@ -200,11 +225,12 @@ export class KafkaReader {
   #committing: Promise<void> | undefined
   #closed = false
 
-  constructor(settings: ReaderSettings, context: ComponentContext) {
+  constructor(settings: ReaderSettings, context: ComponentContext, resume?: ResumePoints) {
     this.#config = settings.config
     this.#logger = context.logger
     this.#context = context
     this.#s = settings
+    this.#resume = settings.commits ? undefined : resume
   }
 
   async connect(): Promise<void> {
@@ -273,6 +299,17 @@ export class KafkaReader {
             `failed to consume topic ${topic} partition ${missing.join(', ')}: no such partition`,
           )
       }
+      // From the newest offset: pin it now, so that what is written while a later connection is
+      // being made is read by it rather than skipped past.
+      const resume = this.#resume
+      if (resume === undefined || this.#config.start_from_oldest) return
+      for (const [topic, wanted] of this.#s.explicit) {
+        if (wanted.every((p) => resume.has(stateKey(topic, p)))) continue
+        for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
+          const key = stateKey(topic, partition)
+          if (wanted.includes(partition) && !resume.has(key)) resume.set(key, Number(high))
+        }
+      }
     } finally {
       await admin.disconnect().catch(() => {})
     }
@@ -305,17 +342,18 @@ export class KafkaReader {
         if (state === undefined) {
           const fresh = new PartitionState(topic, partition)
           this.#states.set(key, fresh)
+          // A partition this component read before (no group of the user's): on from there, and
+          // anything fetched from before it (kafkajs' own start) is dropped as a re-fetch.
+          const resume = this.#resume?.get(key)
+          if (resume !== undefined) {
+            fresh.nextOffset = resume
+            this.#seek(fresh, resume)
+          }
           this.#flow(fresh, false)
           continue
         }
         // Retained: kafkajs would restart it at the committed offset; what we hold is still ours.
-        if (state.nextOffset >= 0) {
-          try {
-            consumer.seek({ topic, partition, offset: String(state.nextOffset) })
-          } catch (err) {
-            this.#logger.debug(`kafka: seek failed: ${(err as Error).message}`)
-          }
-        }
+        if (state.nextOffset >= 0) this.#seek(state, state.nextOffset)
         this.#flow(state, state.paused)
       }
     }
@@ -323,6 +361,14 @@ export class KafkaReader {
     this.#cursor = 0
     this.#logger.debug(`kafka: assigned ${this.#order.length} partitions`, { assignment })
     this.#wakeAll()
+  }
+
+  #seek(state: PartitionState, offset: number): void {
+    try {
+      this.#consumer?.seek({ topic: state.topic, partition: state.partition, offset: String(offset) })
+    } catch (err) {
+      this.#logger.debug(`kafka: seek failed: ${(err as Error).message}`)
+    }
   }
 
   /** kafkajs hands over a fetched batch: queue it and move the fetch position past it. */
@@ -422,8 +468,9 @@ export class KafkaReader {
   ): InputRead {
     const message = this.#message(raw, state, offset, highWatermark)
     const ack: AckFn = (error) => {
-      if (error === undefined || !this.#config.auto_replay_nacks) state.checkpoint.resolve(ticket)
-      else if (!state.revoked) {
+      if (error === undefined || !this.#config.auto_replay_nacks) {
+        if (state.checkpoint.resolve(ticket) && this.#resume !== undefined) remember(this.#resume, state)
+      } else if (!state.revoked) {
         this.#replays.push({ state, raw, offset, highWatermark, ticket, attempts: attempts + 1 })
       }
       if (this.#waiters.length > 0) this.#wakeAll()
@@ -656,6 +703,7 @@ export const kafkaInput = defineInput({
   create(config, context) {
     checkClientConfig(config)
     const settings = readerSettings(config)
+    const resume: ResumePoints = new Map()
     // A reconnect waits for the old connection to commit and leave the group first.
     let closing: Promise<void> = Promise.resolve()
     // Nacks are replayed by the reader itself, per partition (auto_replay_nacks is not handed to
@@ -668,7 +716,7 @@ export const kafkaInput = defineInput({
     return inputSkeleton({ batching }, context, {
       async connect() {
         await closing
-        const reader = new KafkaReader(settings, context)
+        const reader = new KafkaReader(settings, context, resume)
         await reader.connect()
         return reader
       },
