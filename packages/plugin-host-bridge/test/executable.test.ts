@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { requireService } from '@bento-ts/test-services'
+import { requireService, tcpExchange } from '@bento-ts/test-services'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { HealthCheckResponse_ServingStatus } from '../src/gen/grpc/health/v1/health_pb.ts'
 import { notAPluginHostMessage } from '../src/goplugin.ts'
@@ -73,7 +73,7 @@ describe('workflow-plugin-bento, the single executable', () => {
     expect(run(['--version']).trim()).toMatch(/^[0-9]+\.[0-9]+\.[0-9]+$/)
   })
 
-  it("reads a connector package's asset only when a config uses one of its components", () => {
+  it("reads a connector package's asset only when a config uses one of its components", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sea-assets'))
     const record = join(dir, 'assets.json')
     const env = {
@@ -97,5 +97,9 @@ describe('workflow-plugin-bento, the single executable', () => {
     expect(assetsRead(['list'])).toEqual([])
     expect(assetsRead(['lint', config])).toEqual([])
     expect(assetsRead(['run', '-c', config, '--log.level', 'none'])).toEqual(['redis.cjs'])
+    // the run wrote both messages (Redis inline commands); the key is removed from the shared server
+    const port = Number(new URL(url).port)
+    expect(await tcpExchange(port, `LLEN sea-assets-${process.pid}\r\n`)).toBe(':2\r\n')
+    expect(await tcpExchange(port, `DEL sea-assets-${process.pid}\r\n`)).toBe(':1\r\n')
   })
 })
