@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { stringify as stringifyYAML } from 'yaml'
+import { type BasicAuthConfig, basicAuthStep } from './basic-auth.ts'
+import { FieldError } from './component.ts'
+import { type CorsConfig, corsStep } from './cors.ts'
 import type { Logger } from './logger.ts'
 import type { Metrics } from './metrics.ts'
 
@@ -10,6 +13,18 @@ export interface HttpConfig {
   enabled: boolean
   address: string
   root_path: string
+  cors?: CorsConfig
+  basic_auth?: BasicAuthConfig
+}
+
+/** A bad cors or basic_auth block fails the start, named by its path, as Bento refuses it. */
+function httpStep<T>(make: () => T): T {
+  try {
+    return make()
+  } catch (err) {
+    if (err instanceof FieldError) throw new Error(`http.${err.message}`, { cause: err })
+    throw err
+  }
 }
 
 export interface StatusServer {
@@ -58,7 +73,12 @@ export async function startStatusServer(
   const prefix = config.root_path.replace(/\/+$/, '')
   const route = (path: string): string =>
     prefix !== '' && path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path
+  // CORS wraps the whole server and basic auth every endpoint, in Bento's order.
+  const cors = config.cors === undefined ? undefined : httpStep(() => corsStep(config.cors!))
+  const auth = config.basic_auth === undefined ? undefined : httpStep(() => basicAuthStep(config.basic_auth!))
   const server: Server = createServer((req, res) => {
+    if (cors?.(req, res) === true) return
+    if (auth !== undefined && !auth(req, res)) return
     const path = route((req.url ?? '/').split('?')[0]!)
     if (extras.handle?.(req, res, path) === true) return
     const debug = (config as { debug_endpoints?: boolean }).debug_endpoints === true

@@ -1,4 +1,6 @@
+import { basicAuthField } from './basic-auth.ts'
 import type { ParsedComponent } from './component.ts'
+import { corsField } from './cors.ts'
 import { loggerFields } from './logger.ts'
 import { defaultsOf, field } from './spec.ts'
 import { testsField } from './unit-test-spec.ts'
@@ -11,8 +13,8 @@ export const httpFields = [
   field.bool('debug_endpoints', { default: false }),
   field.string('cert_file', { default: '', advanced: true }),
   field.string('key_file', { default: '', advanced: true }),
-  field.any('cors', { optional: true, advanced: true }),
-  field.any('basic_auth', { optional: true, advanced: true }),
+  corsField,
+  basicAuthField,
 ]
 
 const pipelineFields = [

@@ -27,6 +27,10 @@ import {
 } from '@bento-ts/core'
 import {
   BatchView,
+  canonicalHeaderKey,
+  corsAllowsOrigin,
+  corsField,
+  corsStep,
   defineInput,
   type FieldInterpolation,
   inputSkeleton,
@@ -36,12 +40,10 @@ import {
   metadataIncludeFilter,
 } from '@bento-ts/core/kit'
 import { type WebSocket, WebSocketServer } from 'ws'
-import { corsAllowsOrigin, corsField, corsStep } from './cors.ts'
 import { Handoff, type Transaction } from './handoff.ts'
 import { metadataIncludeFieldNamed } from './metadata.ts'
 import { decodeMultipart, encodeMultipart, newBoundary } from './multipart.ts'
 import {
-  canonicalHeaderKey,
   detectContentType,
   type MediaType,
   type PathPattern,

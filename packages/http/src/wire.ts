@@ -1,29 +1,8 @@
-// HTTP details Bento inherits from Go's net/http and that configs depend on: header names in Go's
-// canonical form (metadata keys like `Content-Type`), media type parameters, cookies, content
-// sniffing, listen addresses and path patterns with `{params}`.
+// HTTP details Bento inherits from Go's net/http and that configs depend on: media type
+// parameters, cookies, content sniffing, listen addresses and path patterns with `{params}`
+// (header names in Go's canonical form are core's `canonicalHeaderKey`).
 
-const canonicalCache = new Map<string, string>()
 const tokenChar = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-
-/**
- * Go's textproto.CanonicalMIMEHeaderKey: `content-type` → `Content-Type`. A name with characters
- * outside the token set is returned unchanged, as Go does.
- */
-export function canonicalHeaderKey(name: string): string {
-  const cached = canonicalCache.get(name)
-  if (cached !== undefined) return cached
-  let out = name
-  if (tokenChar.test(name)) {
-    out = ''
-    let upper = true
-    for (const ch of name) {
-      out += upper ? ch.toUpperCase() : ch.toLowerCase()
-      upper = ch === '-'
-    }
-  }
-  if (canonicalCache.size < 4096) canonicalCache.set(name, out)
-  return out
-}
 
 export interface MediaType {
   type: string

@@ -2,6 +2,7 @@
 // connectors reuse and the runtime helpers behind them, so each connector declares and behaves
 // the same way without copying code.
 
+export { type BasicAuthConfig, basicAuthField, basicAuthStep } from '../basic-auth.ts'
 export {
   abortable,
   Channel,
@@ -26,6 +27,7 @@ export {
 } from '../components/io/scanner.ts'
 export { BatchView, Interpolated, interpolated, toInput, wrapError } from '../components/processors/util.ts'
 export { isAbort, Pending, pause, Slots } from '../concurrency.ts'
+export { type CorsConfig, canonicalHeaderKey, corsAllowsOrigin, corsField, corsStep } from '../cors.ts'
 export { goDuration } from '../duration.ts'
 export { type BatchPolicy, batchingFields, policyEnabled } from '../sink.ts'
 export { type CacheDriver, cacheSkeleton } from './cache.ts'

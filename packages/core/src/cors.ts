@@ -1,10 +1,33 @@
-// Bento's `cors` block of http_server, with the behaviour of the gorilla/handlers CORS wrapper it
+// Bento's `cors` block (of the service-wide http server and of http_server), with the behaviour of the gorilla/handlers CORS wrapper it
 // uses: preflight requests are answered here, actual requests from an allowed origin get
 // `Access-Control-Allow-Origin`, requests without an allowed origin pass through untouched.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { FieldError, field, type ValueOf } from '@bento-ts/core'
-import { canonicalHeaderKey } from './wire.ts'
+import { FieldError } from './component.ts'
+import { field, type ValueOf } from './spec.ts'
+
+const canonicalCache = new Map<string, string>()
+const tokenChar = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/**
+ * Go's textproto.CanonicalMIMEHeaderKey: `content-type` → `Content-Type`. A name with characters
+ * outside the token set is returned unchanged, as Go does.
+ */
+export function canonicalHeaderKey(name: string): string {
+  const cached = canonicalCache.get(name)
+  if (cached !== undefined) return cached
+  let out = name
+  if (tokenChar.test(name)) {
+    out = ''
+    let upper = true
+    for (const ch of name) {
+      out += upper ? ch.toUpperCase() : ch.toLowerCase()
+      upper = ch === '-'
+    }
+  }
+  if (canonicalCache.size < 4096) canonicalCache.set(name, out)
+  return out
+}
 
 const defaultMethods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']
 
