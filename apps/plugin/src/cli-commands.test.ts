@@ -129,9 +129,13 @@ tests:
 
 describe('create and list', () => {
   test('create puts the components named in place, at their defaults', () => {
-    const config = parseYAML(createConfig('generate/mapping,noop/drop', env, true)) as Record<string, unknown>
+    const text = createConfig('generate/mapping,noop/drop', env, true)
+    const config = parseYAML(text) as Record<string, unknown>
+    // a field without a default: its first example (as Bento writes it), or empty, with a comment
+    expect(text).toContain('mapping: root = "hello world" # No default (required)')
+    expect(text).toContain('- mapping: "" # No default (required)')
     expect(config).toMatchObject({
-      input: { generate: { mapping: '', interval: '1s' } },
+      input: { generate: { mapping: 'root = "hello world"', interval: '1s' } },
       pipeline: { processors: [{ mapping: '' }, { noop: {} }] },
       output: { drop: {} },
     })

@@ -5,25 +5,52 @@ import {
   type Environment,
   type FieldSpec,
   findPlugin,
+  isRequired,
   streamFields,
 } from '@bento-ts/core'
-import { stringify as toYAML } from 'yaml'
+import { Document, isCollection, isScalar } from 'yaml'
 
-function componentConfig(env: Environment, kind: ComponentKind, name: string, small: boolean): unknown {
+type Path = (string | number)[]
+
+/** A field written without a default: Bento comments it `# No default (required|optional)`. */
+interface Placeholder {
+  path: Path
+  required: boolean
+}
+
+interface Created {
+  config: Record<string, unknown>
+  placeholders: Placeholder[]
+}
+
+function componentConfig(env: Environment, kind: ComponentKind, name: string, small: boolean): Created {
   const plugin = findPlugin(env, kind, name)
   if (plugin === undefined) throw new Error(`unrecognised ${kind} type: ${name}`)
   const { spec } = plugin
   // a copy of each default: the spec's own object twice in one config would print as a YAML alias
-  if (spec.value !== undefined)
-    return { [name]: structuredClone(spec.value.default) ?? placeholder(spec.value) }
+  if (spec.value !== undefined) {
+    const { value, placeholders } = fieldValue(spec.value, [name])
+    return { config: { [name]: value }, placeholders }
+  }
   const fields = (spec.fields ?? []).filter((f) => !(small && f.advanced === true) && f.deprecated !== true)
   const values: Record<string, unknown> = {}
-  for (const f of fields) values[f.name] = structuredClone(f.default) ?? placeholder(f)
-  return { [name]: values }
+  const placeholders: Placeholder[] = []
+  for (const f of fields) {
+    const field = fieldValue(f, [name, f.name])
+    values[f.name] = field.value
+    placeholders.push(...field.placeholders)
+  }
+  return { config: { [name]: values }, placeholders }
 }
 
-/** A required field gets an empty value of its type, for the user to fill in. */
-const placeholder = (f: FieldSpec): unknown =>
+/** A field's default; without one, its first example (or an empty value of its type), marked. */
+function fieldValue(f: FieldSpec, path: Path): { value: unknown; placeholders: Placeholder[] } {
+  if (f.default !== undefined) return { value: structuredClone(f.default), placeholders: [] }
+  const value = f.examples !== undefined && f.examples.length > 0 ? structuredClone(f.examples[0]) : empty(f)
+  return { value, placeholders: [{ path, required: isRequired(f) }] }
+}
+
+const empty = (f: FieldSpec): unknown =>
   f.type === 'array'
     ? []
     : f.type === 'object' || f.type === 'map'
@@ -34,40 +61,81 @@ const placeholder = (f: FieldSpec): unknown =>
           ? false
           : ''
 
-export function createConfig(expression: string | undefined, env: Environment, small: boolean): string {
-  const base: Record<string, unknown> = small
-    ? {}
-    : Object.fromEntries(
-        streamFields
-          .filter(
-            (f) =>
-              !['input', 'output', 'pipeline', 'tests'].includes(f.name) && !f.name.endsWith('_resources'),
-          )
-          .filter((f) => f.default !== undefined)
-          .map((f) => [f.name, f.default]),
-      )
-  // --small is Bento's stream section alone: input, buffer, pipeline, output
-  const buffer = streamFields.find((f) => f.name === 'buffer')?.default
-  const conf: Record<string, unknown> = {
-    ...base,
-    input: { stdin: {} },
-    ...(small ? { buffer } : {}),
-    pipeline: { threads: -1, processors: [] },
-    output: { stdout: {} },
+/** One section's components: the one itself, or a broker of several. */
+function section(
+  created: Created[],
+  at: Path,
+  broker: 'inputs' | 'outputs',
+): { value: unknown; placeholders: Placeholder[] } | undefined {
+  if (created.length === 0) return undefined
+  if (created.length === 1)
+    return {
+      value: created[0]!.config,
+      placeholders: created[0]!.placeholders.map((p) => ({ ...p, path: [...at, ...p.path] })),
+    }
+  return {
+    value: { broker: { [broker]: created.map((c) => c.config) } },
+    placeholders: created.flatMap((c, i) =>
+      c.placeholders.map((p) => ({ ...p, path: [...at, 'broker', broker, i, ...p.path] })),
+    ),
   }
+}
+
+/**
+ * `bento create`: the stream config's top-level fields in their order, each at its default (with
+ * --small, only input, buffer, pipeline and output), the components named in the expression with
+ * their fields.
+ */
+export function createConfig(expression: string | undefined, env: Environment, small: boolean): string {
+  let input: unknown = { stdin: {} }
+  let output: unknown = { stdout: {} }
+  const processors: unknown[] = []
+  const placeholders: Placeholder[] = []
   if (expression !== undefined && expression !== '') {
     const parts = expression.split('/')
     if (parts.length > 3)
       throw new Error('invalid expression: more than three sections (inputs/processors/outputs)')
     const list = (i: number) => (parts[i] ?? '').split(',').filter((s) => s !== '')
-    const inputs = list(0).map((n) => componentConfig(env, 'input', n, small))
-    const processors = list(1).map((n) => componentConfig(env, 'processor', n, small))
-    const outputs = list(2).map((n) => componentConfig(env, 'output', n, small))
-    if (inputs.length === 1) conf.input = inputs[0]
-    else if (inputs.length > 1) conf.input = { broker: { inputs } }
-    conf.pipeline = { threads: -1, processors }
-    if (outputs.length === 1) conf.output = outputs[0]
-    else if (outputs.length > 1) conf.output = { broker: { outputs } }
+    const inputs = section(
+      list(0).map((n) => componentConfig(env, 'input', n, small)),
+      ['input'],
+      'inputs',
+    )
+    if (inputs !== undefined) {
+      input = inputs.value
+      placeholders.push(...inputs.placeholders)
+    }
+    list(1).forEach((n, i) => {
+      const p = componentConfig(env, 'processor', n, small)
+      processors.push(p.config)
+      placeholders.push(
+        ...p.placeholders.map((x) => ({ ...x, path: ['pipeline', 'processors', i, ...x.path] })),
+      )
+    })
+    const outputs = section(
+      list(2).map((n) => componentConfig(env, 'output', n, small)),
+      ['output'],
+      'outputs',
+    )
+    if (outputs !== undefined) {
+      output = outputs.value
+      placeholders.push(...outputs.placeholders)
+    }
   }
-  return toYAML(conf)
+  const sections: Record<string, unknown> = { input, pipeline: { threads: -1, processors }, output }
+  const conf: Record<string, unknown> = {}
+  for (const f of streamFields) {
+    if (f.name in sections) conf[f.name] = sections[f.name]
+    else if (f.name === 'buffer' || (!small && f.default !== undefined))
+      conf[f.name] = structuredClone(f.default)
+    else if (!small && f.name === 'tests') conf.tests = []
+  }
+  const doc = new Document(conf)
+  for (const p of placeholders) {
+    const node = doc.getIn(p.path, true)
+    if (isScalar(node) || isCollection(node))
+      node.comment = ` No default (${p.required ? 'required' : 'optional'})`
+  }
+  // Bento ends the file with a blank line
+  return `${doc.toString()}\n`
 }

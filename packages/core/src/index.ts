@@ -69,6 +69,7 @@ export {
   type FieldSpec,
   type FieldType,
   field,
+  isRequired,
   type ParsedComponentValue,
   type ValueOf,
 } from './spec.ts'

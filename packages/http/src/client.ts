@@ -21,7 +21,6 @@ import {
   type FieldInterpolation,
   interpolation,
   type MetadataFilter,
-  metadataIncludeField,
   metadataIncludeFilter,
   tlsField,
   tlsOptions,
@@ -86,7 +85,9 @@ export function clientFields(defaultVerb: string, forOutput: boolean) {
       interpolated: true,
       description: 'A map of headers to add to the request (values interpolated).',
     }),
-    metadataIncludeField('Which metadata keys are added to the HTTP request as headers.'),
+    metadataIncludeFieldNamed('metadata', 'Which metadata keys are added to the HTTP request as headers.', {
+      advanced: true,
+    }),
     field.string('dump_request_log_level', {
       default: '',
       advanced: true,

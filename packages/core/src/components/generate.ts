@@ -16,7 +16,10 @@ export const generateInput = defineInput({
   status: 'stable',
   summary: 'Generates messages from a Bloblang mapping, at an interval or as fast as possible.',
   fields: [
-    field.bloblang('mapping', { description: 'the mapping that creates each message (root, meta)' }),
+    field.bloblang('mapping', {
+      description: 'the mapping that creates each message (root, meta)',
+      examples: ['root = "hello world"', 'root = {"test":"message","id":uuid_v4()}'],
+    }),
     field.string('interval', {
       default: '1s',
       description: 'time between messages, or a cron expression; empty or 0s: as fast as possible',

@@ -254,7 +254,8 @@ export const catalog: Catalog = {
             "include_prefixes": [],
             "include_patterns": []
           },
-          "description": "Which metadata keys are added to the HTTP request as headers."
+          "description": "Which metadata keys are added to the HTTP request as headers.",
+          "advanced": true
         },
         {
           "name": "dump_request_log_level",
@@ -953,7 +954,8 @@ export const catalog: Catalog = {
             "include_prefixes": [],
             "include_patterns": []
           },
-          "description": "Which metadata keys are added to the HTTP request as headers."
+          "description": "Which metadata keys are added to the HTTP request as headers.",
+          "advanced": true
         },
         {
           "name": "dump_request_log_level",

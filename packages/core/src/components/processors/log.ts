@@ -47,7 +47,9 @@ export const logProcessor: Plugin<'processor'> = {
         optional: true,
         description:
           'An optional Bloblang mapping that can be used to specify extra fields to add to the log.',
-        examples: ['root.reason = "cus I wana"\nroot.id = this.id\nroot.age = this.user.age.number()'],
+        examples: [
+          'root.reason = "cus I wana"\nroot.id = this.id\nroot.age = this.user.age.number()\nroot.kafka_topic = metadata("kafka_topic")',
+        ],
       }),
       field.interpolated('message', { default: '', description: 'The message to print.' }),
       field.map('fields', 'string', {
