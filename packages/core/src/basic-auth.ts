@@ -41,6 +41,10 @@ export const basicAuthField = field.object(
 
 export type BasicAuthConfig = ValueOf<typeof basicAuthField>
 
+// `require('<literal>')` on first use: the executable's bundler includes bcryptjs and still
+// evaluates it only when a config asks for bcrypt (see apps/plugin/scripts/build-exe.ts).
+const require = createRequire(import.meta.url)
+
 const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 const equal = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b)
@@ -97,8 +101,7 @@ function passwordCheck(c: BasicAuthConfig, expected: Buffer): (password: Buffer)
         equal(scryptSync(p, salt, 32, { N: 32768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 }), expected)
     }
     case 'bcrypt': {
-      // bcryptjs (already Bloblang's) loads only when a config asks for it
-      const bcrypt = createRequire(import.meta.url)('bcryptjs') as {
+      const bcrypt = require('bcryptjs') as {
         compareSync(password: string, hash: string): boolean
       }
       const hash = expected.toString('utf8')
