@@ -8,12 +8,12 @@ import {
   type BatchingPolicyConfig,
   type ComponentContext,
   type Input,
-  NotConnected,
 } from '../component.ts'
 import { batchedInput } from '../components/io/broker-input.ts'
 import type { Batch } from '../message.ts'
 import { autoReplayNacks } from '../replay.ts'
 import { policyEnabled } from '../sink.ts'
+import { holdConnection } from './connection.ts'
 
 /**
  * What one read gives: a batch acknowledged as a whole, or a batch whose messages are
@@ -59,44 +59,14 @@ export async function inputSkeleton<C>(
   context: ComponentContext,
   driver: InputDriver<C>,
 ): Promise<Input> {
-  let connection: { value: C } | undefined
-  let connecting: Promise<void> | undefined
-  const drop = (c: { value: C }): void => {
-    if (connection !== c) return
-    connection = undefined
-    driver.disconnect(c.value).catch(() => {})
-  }
+  const held = holdConnection(driver)
   const base: Input = {
-    connect(signal) {
-      if (connection !== undefined) return Promise.resolve()
-      connecting ??= driver
-        .connect(signal)
-        .then((value) => {
-          connection = { value }
-        })
-        .finally(() => {
-          connecting = undefined
-        })
-      return connecting
-    },
+    connect: held.connect,
     async read(signal) {
-      const c = connection
-      if (c === undefined) throw new NotConnected()
-      let read: InputRead
-      try {
-        read = await driver.read(c.value, signal)
-      } catch (err) {
-        if (err instanceof NotConnected && !signal.aborted) drop(c)
-        throw err
-      }
+      const read = await held.use(signal, (c) => driver.read(c, signal))
       return 'ack' in read ? read : { batch: read.batch, ack: perMessageAck(read.batch, read.acks) }
     },
-    async close() {
-      await connecting?.catch(() => {})
-      const c = connection
-      connection = undefined
-      if (c !== undefined) await driver.disconnect(c.value)
-    },
+    close: held.close,
   }
   const replayed =
     config.auto_replay_nacks === undefined ? base : autoReplayNacks(base, config.auto_replay_nacks)

@@ -2,8 +2,9 @@
 // disconnect; the skeleton holds the connection, drops it when a write says the link broke, and
 // hands the runtime the output's max_in_flight and batching. The runtime (the sink) does the rest:
 // reconnects with backoff, ordering, metrics, batching, shutdown.
-import { type BatchingPolicyConfig, NotConnected, type Output } from '../component.ts'
+import type { BatchingPolicyConfig, Output } from '../component.ts'
 import type { Batch } from '../message.ts'
+import { holdConnection } from './connection.ts'
 
 export interface OutputDriver<C> {
   /** Opens a connection (throw NotConnected, or any error, when it cannot: the runtime retries). */
@@ -28,43 +29,12 @@ export interface OutputRuntimeConfig {
 
 /** An output over a driver, with the connection lifecycle owned here. */
 export function outputSkeleton<C>(config: OutputRuntimeConfig, driver: OutputDriver<C>): Output {
-  let connection: { value: C } | undefined
-  let connecting: Promise<void> | undefined
-  const drop = (c: { value: C }): void => {
-    if (connection !== c) return
-    connection = undefined
-    driver.disconnect(c.value).catch(() => {})
-  }
+  const held = holdConnection(driver)
   return {
     ...(config.max_in_flight === undefined ? {} : { maxInFlight: config.max_in_flight }),
     ...(config.batching === undefined ? {} : { batching: config.batching }),
-    connect(signal) {
-      if (connection !== undefined) return Promise.resolve()
-      connecting ??= driver
-        .connect(signal)
-        .then((value) => {
-          connection = { value }
-        })
-        .finally(() => {
-          connecting = undefined
-        })
-      return connecting
-    },
-    async write(batch, signal) {
-      const c = connection
-      if (c === undefined) throw new NotConnected()
-      try {
-        await driver.write(c.value, batch, signal)
-      } catch (err) {
-        if (err instanceof NotConnected && !signal.aborted) drop(c)
-        throw err
-      }
-    },
-    async close() {
-      await connecting?.catch(() => {})
-      const c = connection
-      connection = undefined
-      if (c !== undefined) await driver.disconnect(c.value)
-    },
+    connect: held.connect,
+    write: (batch, signal) => held.use(signal, (c) => driver.write(c, batch, signal)),
+    close: held.close,
   }
 }
