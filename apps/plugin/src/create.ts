@@ -61,23 +61,17 @@ const empty = (f: FieldSpec): unknown =>
           ? false
           : ''
 
-/** One section's components: the one itself, or a broker of several. */
-function section(
-  created: Created[],
-  at: Path,
-  broker: 'inputs' | 'outputs',
-): { value: unknown; placeholders: Placeholder[] } | undefined {
-  if (created.length === 0) return undefined
+const under = (prefix: Path, placeholders: Placeholder[]): Placeholder[] =>
+  placeholders.map((p) => ({ ...p, path: [...prefix, ...p.path] }))
+
+/** One section's components: the one itself, or a broker of several (none: the default). */
+function section(created: Created[], at: Path, broker: 'inputs' | 'outputs', otherwise: unknown): Created {
+  if (created.length === 0) return { config: otherwise as Record<string, unknown>, placeholders: [] }
   if (created.length === 1)
-    return {
-      value: created[0]!.config,
-      placeholders: created[0]!.placeholders.map((p) => ({ ...p, path: [...at, ...p.path] })),
-    }
+    return { config: created[0]!.config, placeholders: under(at, created[0]!.placeholders) }
   return {
-    value: { broker: { [broker]: created.map((c) => c.config) } },
-    placeholders: created.flatMap((c, i) =>
-      c.placeholders.map((p) => ({ ...p, path: [...at, 'broker', broker, i, ...p.path] })),
-    ),
+    config: { broker: { [broker]: created.map((c) => c.config) } },
+    placeholders: created.flatMap((c, i) => under([...at, 'broker', broker, i], c.placeholders)),
   }
 }
 
@@ -87,42 +81,27 @@ function section(
  * their fields.
  */
 export function createConfig(expression: string | undefined, env: Environment, small: boolean): string {
-  let input: unknown = { stdin: {} }
-  let output: unknown = { stdout: {} }
-  const processors: unknown[] = []
-  const placeholders: Placeholder[] = []
-  if (expression !== undefined && expression !== '') {
-    const parts = expression.split('/')
-    if (parts.length > 3)
-      throw new Error('invalid expression: more than three sections (inputs/processors/outputs)')
-    const list = (i: number) => (parts[i] ?? '').split(',').filter((s) => s !== '')
-    const inputs = section(
-      list(0).map((n) => componentConfig(env, 'input', n, small)),
-      ['input'],
-      'inputs',
-    )
-    if (inputs !== undefined) {
-      input = inputs.value
-      placeholders.push(...inputs.placeholders)
-    }
-    list(1).forEach((n, i) => {
-      const p = componentConfig(env, 'processor', n, small)
-      processors.push(p.config)
-      placeholders.push(
-        ...p.placeholders.map((x) => ({ ...x, path: ['pipeline', 'processors', i, ...x.path] })),
-      )
-    })
-    const outputs = section(
-      list(2).map((n) => componentConfig(env, 'output', n, small)),
-      ['output'],
-      'outputs',
-    )
-    if (outputs !== undefined) {
-      output = outputs.value
-      placeholders.push(...outputs.placeholders)
-    }
+  const parts = expression === undefined || expression === '' ? [] : expression.split('/')
+  if (parts.length > 3)
+    throw new Error('invalid expression: more than three sections (inputs/processors/outputs)')
+  const named = (i: number, kind: ComponentKind) =>
+    (parts[i] ?? '')
+      .split(',')
+      .filter((s) => s !== '')
+      .map((n) => componentConfig(env, kind, n, small))
+  const input = section(named(0, 'input'), ['input'], 'inputs', { stdin: {} })
+  const processors = named(1, 'processor')
+  const output = section(named(2, 'output'), ['output'], 'outputs', { stdout: {} })
+  const sections: Record<string, unknown> = {
+    input: input.config,
+    pipeline: { threads: -1, processors: processors.map((p) => p.config) },
+    output: output.config,
   }
-  const sections: Record<string, unknown> = { input, pipeline: { threads: -1, processors }, output }
+  const placeholders = [
+    ...input.placeholders,
+    ...processors.flatMap((p, i) => under(['pipeline', 'processors', i], p.placeholders)),
+    ...output.placeholders,
+  ]
   const conf: Record<string, unknown> = {}
   for (const f of streamFields) {
     if (f.name in sections) conf[f.name] = sections[f.name]
